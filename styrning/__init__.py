@@ -1,0 +1,5 @@
+"""Styrning: the shared core (organisations, periods, memberships, permissions, styrdokument)."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)
