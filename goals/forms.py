@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from styrning.forms import BaseModelForm, swedish_decimal_formfield
+from styrning.forms import BaseModelForm
 from styrning.models import Organisation, SteeringDocument
 from styrning.permissions import editable_organisations
 
@@ -27,7 +27,7 @@ class ParentCodeMixin(forms.Form):
 class GoalForm(ParentCodeMixin, BaseModelForm):
     """A goal of any level below the vision, and (with ActivityForm's fields) an activity."""
 
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Goal
         fields = (
             "parent_code",
@@ -165,7 +165,7 @@ class ActivityStatusForm(forms.Form):
 
 
 class IndicatorForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Indicator
         fields = (
             "name",
@@ -180,14 +180,12 @@ class IndicatorForm(BaseModelForm):
             "tolerance_percent",
         )
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        formfield_callback = swedish_decimal_formfield
 
 
 class TargetForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Target
         fields = ("year", "value")
-        formfield_callback = swedish_decimal_formfield
 
     def _post_clean(self):
         super()._post_clean()
@@ -203,11 +201,10 @@ class TargetForm(BaseModelForm):
 
 
 class OutcomeForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Outcome
         fields = ("year", "period", "value", "value_women", "value_men", "comment")
         widgets = {"comment": forms.Textarea(attrs={"rows": 2})}
-        formfield_callback = swedish_decimal_formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +226,7 @@ class OutcomeForm(BaseModelForm):
 
 
 class PlanForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Plan
         fields = ("title", "year", "mandate_period", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
@@ -265,7 +262,7 @@ class VisionForm(forms.Form):
 
 
 class ValueForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = Value
         fields = ("name", "description", "position")
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from styrning.models import Organisation, SteeringDocument
-from styrning.permissions import CHANGE, VIEW, get_scope, restrict
+from styrning.permissions import CHANGE, VIEW, editable_organisations, get_scope, restrict
 
 from .choices import (
     OUTCOME_PERIOD_ORDER,
@@ -430,7 +430,7 @@ def writable_child_organisations(*, goal, user, for_activity=False):
         orgs = Organisation.objects.filter(pk=org.pk)
     else:
         orgs = Organisation.objects.filter(tree_id=org.tree_id, lft__gt=org.lft, rght__lt=org.rght)
-    return restrict(orgs, user, CHANGE).order_by("tree_id", "lft")
+    return editable_organisations(user, orgs).order_by("tree_id", "lft")
 
 
 def organisations_for_filter(*, municipality, user):

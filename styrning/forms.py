@@ -1,10 +1,50 @@
 """Base form classes: every edit form carries the version it was loaded at and an optional change comment."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organisation, SteeringDocument
 from .permissions import editable_organisations
+
+
+class SwedishDecimalField(forms.DecimalField):
+    """A decimal field that reads numbers as Swedes write them: "12,5", "1 234" and "−3" all parse."""
+
+    default_error_messages = {"invalid": _("Ange ett tal, till exempel 12,5 eller 1 234.")}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+            value = value.replace("\u2212", "-").replace(",", ".")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        attrs["inputmode"] = "decimal"
+        return attrs
+
+
+class SwedishDecimalInput(forms.TextInput):
+    """Shows a stored Decimal with a decimal comma and without trailing zeros."""
+
+    def format_value(self, value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return value
+        text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+        return text.replace(".", ",")
+
+
+def model_formfield(field, **kwargs):
+    """The form field for a model field: decimals read as Swedes write them, links assumed to be https."""
+    if isinstance(field, models.DecimalField):
+        return field.formfield(form_class=SwedishDecimalField, widget=SwedishDecimalInput, **kwargs)
+    if isinstance(field, models.URLField):
+        return field.formfield(assume_scheme="https", **kwargs)
+    return field.formfield(**kwargs)
 
 
 class BaseModelForm(forms.ModelForm):
@@ -20,6 +60,9 @@ class BaseModelForm(forms.ModelForm):
         max_length=200,
         help_text=_("Valfri. Sparas i historiken."),
     )
+
+    class Meta:
+        formfield_callback = model_formfield
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -42,7 +85,7 @@ def apply_validation_error(form, error):
 
 
 class SteeringDocumentForm(BaseModelForm):
-    class Meta:
+    class Meta(BaseModelForm.Meta):
         model = SteeringDocument
         fields = (
             "title",
@@ -85,42 +128,3 @@ class SteeringDocumentFilterForm(forms.Form):
         self.fields["group"].choices = [("", _("Alla grupper")), *DocumentGroup.choices]
         self.fields["organisation"].queryset = Organisation.objects.filter(municipality=municipality)
         self.fields["organisation"].empty_label = _("Alla organisationer")
-
-
-class SwedishDecimalField(forms.DecimalField):
-    """A decimal field that reads numbers as Swedes write them: "12,5", "1 234" and "−3" all parse."""
-
-    default_error_messages = {"invalid": _("Ange ett tal, till exempel 12,5 eller 1 234.")}
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-            value = value.replace("\u2212", "-").replace(",", ".")
-        return super().to_python(value)
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.pop("step", None)
-        attrs["inputmode"] = "decimal"
-        return attrs
-
-
-class SwedishDecimalInput(forms.TextInput):
-    """Shows a stored Decimal with a decimal comma and without trailing zeros."""
-
-    def format_value(self, value):
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            return value
-        text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-        return text.replace(".", ",")
-
-
-def swedish_decimal_formfield(field, **kwargs):
-    """formfield_callback: model DecimalFields become SwedishDecimalFields."""
-    from django.db import models
-
-    if isinstance(field, models.DecimalField):
-        return field.formfield(form_class=SwedishDecimalField, widget=SwedishDecimalInput, **kwargs)
-    return field.formfield(**kwargs)

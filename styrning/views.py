@@ -229,7 +229,7 @@ class SteeringDocumentEditView(ObjectEditView):
     def new_object(self, **kwargs):
         municipality = municipality_for(self.request, kwargs["municipality"])
         organisation = Organisation.objects.filter(municipality=municipality)
-        organisation = restrict(organisation, self.request.user, CHANGE).order_by("tree_id", "lft").first()
+        organisation = editable_organisations(self.request.user, organisation).order_by("tree_id", "lft").first()
         if organisation is None:
             raise PermissionDenied
         return SteeringDocument(municipality=municipality, organisation=organisation)
