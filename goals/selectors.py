@@ -112,10 +112,7 @@ def indicator_chart(summary, *, title=None):
     indicator = summary.indicator
     yearly = [o for o in summary.outcomes if o.period == OutcomePeriod.YEAR] or summary.outcomes
     series = [(o.label, o.value) for o in yearly]
-    labels = [label for label, _value in series]
-    target = [(label, summary.targets.get(int(label[:4]))) for label in labels] if summary.targets else None
-    if target and all(v is None for _l, v in target):
-        target = None
+    target = [(str(year), value) for year, value in sorted(summary.targets.items())] or None
     unit = indicator.unit or ""
     if title is None:
         title = _("%(name)s: utfall med målvärden") if target else _("%(name)s: utfall")
