@@ -111,8 +111,13 @@ def indicator_chart(summary, *, title=None):
 
     indicator = summary.indicator
     yearly = [o for o in summary.outcomes if o.period == OutcomePeriod.YEAR] or summary.outcomes
-    series = [(o.label, o.value) for o in yearly]
-    target = [(str(year), value) for year, value in sorted(summary.targets.items())] or None
+    values = {(o.year, OUTCOME_PERIOD_ORDER[o.period]): (o.label, o.value) for o in yearly}
+    # One time axis for outcomes and targets, in time order; a target year without an outcome is a gap in the line.
+    keys = sorted(set(values) | {(year, OUTCOME_PERIOD_ORDER[OutcomePeriod.YEAR]) for year in summary.targets})
+    labels = [values[key][0] if key in values else str(key[0]) for key in keys]
+    series = [(label, values[key][1] if key in values else None) for label, key in zip(labels, keys, strict=True)]
+    target = [(label, summary.targets.get(key[0])) for label, key in zip(labels, keys, strict=True)]
+    target = target if summary.targets else None
     unit = indicator.unit or ""
     if title is None:
         title = _("%(name)s: utfall med målvärden") if target else _("%(name)s: utfall")
