@@ -342,10 +342,24 @@ class Goal(TrackedModel, MPTTModel):
         if self.kind == GoalKind.ACTIVITY:
             if parent.kind == GoalKind.VISION or self.level < parent.level:
                 return {"parent": _("En aktivitet hör till ett mål på samma eller en högre nivå.")}
-        elif self.level is not None and self.level <= parent.level:
+        elif self.level is not None and (
+            self.level < parent.level
+            or (
+                self.level == parent.level
+                # A verksamhet's goal may refine its förvaltning's goal (both are verksamhetsmål).
+                and not (
+                    self.organisation_id
+                    and parent.organisation.contains(self.organisation)
+                    and parent.organisation_id != self.organisation_id
+                )
+            )
+        ):
             return {
-                "parent": _("Det överordnade målet ska ligga på en högre nivå (här: %(level)s).")
-                % {"level": GoalLevel(parent.level).label.lower()}
+                "parent": _(
+                    "Det överordnade målet ska ligga på en högre nivå eller tillhöra en överordnad "
+                    "organisation (här: %(level)s, %(org)s)."
+                )
+                % {"level": GoalLevel(parent.level).label.lower(), "org": parent.organisation.label}
             }
         if self.organisation_id and not parent.organisation.contains(self.organisation):
             return {"organisation": _("Organisationen ska ligga inom det överordnade målets organisation.")}

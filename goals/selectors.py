@@ -197,6 +197,13 @@ def goal_children(*, goal, user, eager_depth=1):
     return _build_nodes(goals, root_ids=children_ids, eager_depth=goal.depth + eager_depth)
 
 
+def in_force(goals, year):
+    """The goals whose years include `year` (open-ended goals count as in force)."""
+    return goals.filter(Q(start_year__isnull=True) | Q(start_year__lte=year)).filter(
+        Q(end_year__isnull=True) | Q(end_year__gte=year)
+    )
+
+
 def goal_search(*, municipality, user, filters):
     """Goals matching the chain's filters, in tree order, each with its parent (for the chain's flat view)."""
     qs = _goal_queryset(user).filter(municipality=municipality).select_related("parent")
@@ -213,10 +220,7 @@ def goal_search(*, municipality, user, filters):
         sdg = filters["sdg_goal"]
         qs = qs.filter(Q(sdg_goals=sdg) | Q(sdg_targets__goal=sdg)).distinct()
     if filters.get("year"):
-        year = filters["year"]
-        qs = qs.filter(Q(start_year__isnull=True) | Q(start_year__lte=year)).filter(
-            Q(end_year__isnull=True) | Q(end_year__gte=year)
-        )
+        qs = in_force(qs, filters["year"])
     if filters.get("q"):
         q = filters["q"]
         qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q))
@@ -293,7 +297,9 @@ def house(*, municipality, user, year):
     from styrning.selectors import current_documents
 
     kf_goals = list(
-        _goal_queryset(user).filter(municipality=municipality, level=GoalLevel.MUNICIPAL).order_by("tree_id", "lft")
+        in_force(_goal_queryset(user).filter(municipality=municipality, level=GoalLevel.MUNICIPAL), year).order_by(
+            "tree_id", "lft"
+        )
     )
     attach_summaries(kf_goals)
     return {
@@ -386,9 +392,7 @@ def goal_analysis(*, municipality, user, year=None):
         kind__in=(GoalKind.VISION, GoalKind.ACTIVITY)
     )
     if year:
-        qs = qs.filter(Q(start_year__isnull=True) | Q(start_year__lte=year)).filter(
-            Q(end_year__isnull=True) | Q(end_year__gte=year)
-        )
+        qs = in_force(qs, year)
     rows = list(qs.values_list("pk", "level", "parent_id", "code", "title", "lft", "rght"))
     with_indicator = set(
         Indicator.objects.filter(goal__municipality=municipality).values_list("goal_id", flat=True).distinct()

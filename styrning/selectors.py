@@ -1,12 +1,17 @@
 """Reads of the shared core that several views share. Every queryset passes through permissions.restrict."""
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import document_kinds_in_group
+from .choices import DocumentKind, document_kinds_in_group
 from .models import Membership, Organisation, SteeringDocument
 from .permissions import VIEW, restrict
+
+
+def document_kind_order():
+    """Order styrdokument as the register groups them: aktiverande, normerande, then the others (DocumentKind order)."""
+    return Case(*(When(kind=kind, then=Value(i)) for i, kind in enumerate(DocumentKind.values)), default=Value(99))
 
 
 def document_list(*, municipality, user, filters=None):
@@ -28,13 +33,13 @@ def document_list(*, municipality, user, filters=None):
         )
     if filters.get("revision_overdue"):
         qs = qs.filter(revision_due__lt=timezone.localdate())
-    return qs.order_by("kind", "title")
+    return qs.order_by(document_kind_order(), "title")
 
 
 def current_documents(*, municipality, user, limit=12):
     """Documents in force (not past their revision date first), newest decision first; for Huset."""
     qs = restrict(SteeringDocument.objects.filter(municipality=municipality), user, VIEW)
-    return list(qs.select_related("decided_by").order_by("-decided_on", "title")[:limit])
+    return list(qs.select_related("decided_by").order_by(F("decided_on").desc(nulls_last=True), "title")[:limit])
 
 
 def organisation_page(*, organisation, user):

@@ -182,3 +182,22 @@ def test_organisation_tree_rules(world):
 def test_mandate_period_is_four_years(world):
     period = MandatePeriod(municipality=world.municipality, start_year=2027, end_year=2029)
     assert "fyra år" in errors_of(period)["end_year"][0]
+
+
+def test_verksamhet_goal_may_refine_its_forvaltnings_goal(world):
+    department = f.make_org(parent=world.bun_admin, kind="department", name="Grundskola", code="GRS")
+    plan = f.make_plan(organisation=department, year=2025, title="Verksamhetsplan grundskola 2025")
+    goal = f.make_goal(parent=world.buf1, organisation=department, plan=plan, code="GRS1", title="Läslyft")
+    assert goal.level == world.buf1.level
+    # …but not the förvaltning's own goal under itself at the same level.
+    same_org = Goal(
+        municipality=world.municipality,
+        parent=world.buf1,
+        organisation=world.bun_admin,
+        plan=world.buf_plan,
+        code="X6",
+        title="Samma organisation",
+        kind="goal",
+        level=3,
+    )
+    assert "högre nivå" in errors_of(same_org)["parent"][0]

@@ -392,3 +392,32 @@ def test_login_page_is_swedish_and_everything_else_needs_login(client, world):
     response = client.post(reverse("login"), {"username": "official", "password": "demo"})
     assert response.status_code == 302
     assert client.get("/min-sida/").status_code == 200
+
+
+def test_house_shows_vision_values_and_the_kf_goals_in_force(client, world):
+    from goals.models import Value
+    from goals.services import value_save
+    from tests import factories as f
+
+    value_save(Value(municipality=world.municipality, name="Ansvar", description="Vi tar ansvar."), user=world.admin)
+    old_plan = f.make_plan(
+        organisation=world.kf,
+        mandate_period=f.make_mandate_period(municipality=world.municipality, start_year=2019),
+        title="Strategisk plan 2019–2022",
+    )
+    f.make_goal(
+        parent=world.vision,
+        organisation=world.kf,
+        plan=old_plan,
+        code="KF-OLD",
+        title="Gammalt mål",
+        start_year=2019,
+        end_year=2022,
+    )
+    client.force_login(world.politician)
+    page = client.get(reverse("goals:house", args=[world.municipality.slug]) + "?ar=2025").content.decode()
+    assert "Här gör vi plats för att göra skillnad" in page and "Ansvar" in page
+    assert "Hållbar samhällsutveckling" in page and "Gammalt mål" not in page
+    assert "Nämndplan BUN 2025" in page and "Skolplan" in page and "Barnkonventionen" in page
+    page = client.get(reverse("goals:house", args=[world.municipality.slug]) + "?ar=2020").content.decode()
+    assert "Gammalt mål" in page and "Hållbar samhällsutveckling" not in page
