@@ -132,7 +132,9 @@ def ensure_memberships(municipality, data, *, users):
     granted = 0
     for spec in wanted:
         user = users[spec["user"]][0]
-        organisation = Organisation.objects.get(municipality=municipality, code=spec["org"])
+        organisation = Organisation.objects.filter(municipality=municipality, code=spec["org"]).first()
+        if organisation is None:
+            raise DemoDataError(f"{municipality.slug}: behörighet: okänd organisation {spec['org']!r}")
         if Membership.objects.filter(user=user, organisation=organisation).exists():
             continue
         membership_grant(user=user, organisation=organisation, role=spec["role"], granted_by=admin, reason=REASON)
@@ -432,7 +434,9 @@ class MunicipalityLoader:
 
     def _goal(self, spec, *, parent, year, activity=False):
         year = spec.get("year", year)
-        org = self._org(spec["org"], f"målet {spec.get('title', '')[:40]!r}") if spec.get("org") else parent.organisation
+        org = (
+            self._org(spec["org"], f"målet {spec.get('title', '')[:40]!r}") if spec.get("org") else parent.organisation
+        )
         code = spec.get("code") or self._next_code(parent, org, activity=activity)
         where = f"målet {code}"
         if code in self.goals:
@@ -553,4 +557,3 @@ def _outcome_values(raw):
     if isinstance(raw, list):
         return raw[0], raw[1], raw[2], ""
     return raw, None, None, ""
-

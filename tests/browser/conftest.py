@@ -4,6 +4,7 @@ from the vendored copy for accessibility checks (WCAG 2.1 AA). They run in CI (`
 STYRNING_REQUIRE_BROWSER=1, so a missing browser fails there instead of skipping).
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -57,7 +58,15 @@ def page(browser):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo municipalities, loaded through the same command as `make run`."""
+    """The demo municipalities, loaded through the same command as `make run`.
+
+    A transactional test flushes the database afterwards, reference data from migrations included, so Agenda 2030
+    is loaded again through its migration's own loader first.
+    """
+    from django.apps import apps
+
+    agenda2030 = importlib.import_module("goals.migrations.0002_agenda2030")
+    agenda2030.load(apps, None)
     call_command("load_demo", verbosity=0)
 
 
