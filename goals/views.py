@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -526,7 +527,11 @@ def my_page(request):
 
 def goal_analysis(request, municipality):
     municipality = municipality_for(request, municipality)
-    year = _year_param(request, None) if request.GET.get("ar") else None
+    # The analysis is of the goals in force this year unless the user asks for another year or all (an empty year).
+    if "ar" not in request.GET:
+        year = timezone.localdate().year
+    else:
+        year = _year_param(request, None) if request.GET["ar"] else None
     context = selectors.goal_analysis(municipality=municipality, user=request.user, year=year)
     context.update(municipality=municipality, year=year)
     return render(request, "goals/goal_analysis.html", context)
