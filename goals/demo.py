@@ -157,8 +157,13 @@ def municipality_counts(municipality):
     }
 
 
-def load_demo(*, slugs=None, directory=DEMO_DIR):
-    """Load every demo municipality (or those in `slugs`) that does not exist yet. Returns (results, users)."""
+def load_demo(*, slugs=None, directory=DEMO_DIR, extensions=()):
+    """Load every demo municipality (or those in `slugs`) that does not exist yet. Returns (results, users).
+
+    `extensions` are the demo loaders of the apps above goals (`load_municipality(municipality, data, user=...)`,
+    returning counts): each runs in the municipality's transaction and loads its own section of the file if the
+    municipality does not have it yet, so a demo loaded before an app existed gains that app's content.
+    """
     users = ensure_users()
     admin = users[ADMIN_USERNAME][0]
     results = []
@@ -168,22 +173,24 @@ def load_demo(*, slugs=None, directory=DEMO_DIR):
         if slugs and spec["slug"] not in slugs:
             continue
         existing = Municipality.objects.filter(slug=spec["slug"]).first()
-        if existing is None:
-            with transaction.atomic():
+        extra_counts = {}
+        with transaction.atomic():
+            if existing is None:
                 municipality = MunicipalityLoader(data, user=admin, source=path.name).load()
-                ensure_memberships(municipality, data, users=users)
-            created = True
-        else:
-            municipality = existing
-            with transaction.atomic():
-                ensure_memberships(municipality, data, users=users)
-            created = False
+            else:
+                municipality = existing
+            ensure_memberships(municipality, data, users=users)
+            for extend in extensions:
+                try:
+                    extra_counts.update(extend(municipality, data, user=admin))
+                except ValidationError as exc:
+                    raise DemoDataError(f"{path.name}: {exc}") from exc
         results.append(
             LoadResult(
                 name=municipality.name,
                 slug=municipality.slug,
-                created=created,
-                counts=municipality_counts(municipality),
+                created=existing is None,
+                counts={**municipality_counts(municipality), **extra_counts},
             )
         )
     return results, users

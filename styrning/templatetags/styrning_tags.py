@@ -85,3 +85,27 @@ def query_with(context, **kwargs):
 def model_label(obj):
     """ "app_label.ModelName" for the history URL."""
     return f"{obj._meta.app_label}.{obj._meta.object_name}"
+
+
+@register.filter
+def money(kronor):
+    """An amount in kronor as "2,0 mkr", "400 tkr" or "950 kr"."""
+    from styrning.money import format_money
+
+    return format_money(kronor)
+
+
+@register.filter(name="tkr")
+def tkr_filter(kronor):
+    """An amount in kronor as "1 234 tkr" (tables of frames)."""
+    from styrning.money import format_tkr
+
+    return format_tkr(kronor)
+
+
+@register.filter(name="mkr")
+def mkr_filter(kronor):
+    """An amount in kronor as "2,0 mkr"."""
+    from styrning.money import format_mkr
+
+    return format_mkr(kronor)

@@ -1,10 +1,34 @@
-"""`manage.py load_demo`: the demo municipalities and users (see goals.demo)."""
+"""
+`manage.py load_demo`: the demo municipalities and users.
 
+The goal chain's loader (goals.demo) creates each municipality; every app above it that has a `demo` module with a
+`load_municipality` function adds its own section of the same file (assignments, budget, …). The apps are named
+here only as strings, from INSTALLED_APPS, so the shared core imports none of them.
+"""
+
+import importlib
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from goals.demo import DEMO_PASSWORD, DemoDataError, load_demo
+BASE_APP = "goals"
+
+
+def app_demo_loaders():
+    """The `load_municipality` functions of the apps after the goal chain, in INSTALLED_APPS order."""
+    names = [config.name for config in apps.get_app_configs()]
+    loaders = []
+    for name in names[names.index(BASE_APP) + 1 :]:
+        try:
+            module = importlib.import_module(f"{name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.demo":
+                raise
+            continue
+        if hasattr(module, "load_municipality"):
+            loaders.append(module.load_municipality)
+    return loaders
 
 
 class Command(BaseCommand):
@@ -18,8 +42,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, slugs, **options):
         started = time.monotonic()
+        base = importlib.import_module(f"{BASE_APP}.demo")
+        DEMO_PASSWORD, DemoDataError = base.DEMO_PASSWORD, base.DemoDataError  # noqa: N806
         try:
-            results, users = load_demo(slugs=set(slugs) or None)
+            results, users = base.load_demo(slugs=set(slugs) or None, extensions=app_demo_loaders())
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         if slugs and not results:
@@ -31,6 +57,18 @@ class Command(BaseCommand):
                 f"{c['activities']} aktiviteter, {c['indicators']} indikatorer, {c['targets']} målvärden, "
                 f"{c['outcomes']} utfall, {c['documents']} styrdokument"
             )
+            # The apps' own loaders name their counts in Swedish, e.g. {"uppdrag": 14}.
+            base_keys = {
+                "organisations",
+                "plans",
+                "goals",
+                "activities",
+                "indicators",
+                "targets",
+                "outcomes",
+                "documents",
+            }
+            numbers += "".join(f", {n} {label}" for label, n in c.items() if label not in base_keys)
             if result.created:
                 self.stdout.write(self.style.SUCCESS(f"Skapade {result.name}: {numbers}."))
             else:
