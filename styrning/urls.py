@@ -34,5 +34,7 @@ urlpatterns = [
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(core_patterns)),
     path("", include("goals.urls")),
+    path("", include("assignments.urls")),
+    path("", include("budget.urls")),
     path("admin/", admin.site.urls),
 ]
