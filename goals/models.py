@@ -263,7 +263,8 @@ class Goal(TrackedModel, MPTTModel):
 
     class Meta:
         ordering = ("tree_id", "lft")
-        indexes = ()
+        # The goal chain opens at the top levels of one municipality's tree (goals.selectors.goal_tree).
+        indexes = (models.Index(fields=("municipality", "depth"), name="goals_goal_municipality_depth"),)
         constraints = (
             models.UniqueConstraint(
                 fields=("municipality", "code"),

@@ -26,7 +26,7 @@ from .choices import (
     Trend,
 )
 from .choices import TrafficLight as Light
-from .models import Goal, Indicator, Plan, Value
+from .models import Goal, Indicator, Outcome, Plan, Target, Value
 
 # --- Indicator rules: computed, never typed -------------------------------------------------------------------------
 
@@ -87,8 +87,10 @@ def _outcome_key(outcome):
 
 
 def summarise_indicator(indicator):
-    """Compute the summary from the indicator's prefetched outcomes and targets (no query)."""
-    outcomes = sorted(indicator.outcomes.all(), key=_outcome_key)
+    """Compute the summary from the indicator's prefetched outcomes (all, or `latest_outcomes`: the two latest, see
+    indicator_prefetch) and targets (no query)."""
+    prefetched = getattr(indicator, "latest_outcomes", None)
+    outcomes = sorted(indicator.outcomes.all() if prefetched is None else prefetched, key=_outcome_key)
     targets = {t.year: t.value for t in indicator.targets.all()}
     summary = IndicatorSummary(indicator=indicator, outcomes=outcomes, targets=targets)
     if outcomes:
@@ -126,8 +128,16 @@ def indicator_chart(summary, *, title=None):
 
 
 def indicator_prefetch():
-    """The prefetch that brings each goal's indicators with their outcomes and targets (three queries in all)."""
-    return Prefetch("indicators", queryset=Indicator.objects.prefetch_related("outcomes", "targets"))
+    """Each goal's indicators with what their light and trend need: the two latest outcomes and the targets, as
+    slim rows (three queries in all). Pages that chart a series fetch the whole series themselves."""
+    latest = Outcome.objects.only("id", "indicator_id", "year", "period", "value").order_by("-year", "-period")[:2]
+    targets = Target.objects.only("id", "indicator_id", "year", "value")
+    return Prefetch(
+        "indicators",
+        queryset=Indicator.objects.prefetch_related(
+            Prefetch("outcomes", queryset=latest, to_attr="latest_outcomes"), Prefetch("targets", queryset=targets)
+        ),
+    )
 
 
 def attach_summaries(goals):

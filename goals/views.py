@@ -333,6 +333,7 @@ class OrganisationView(ObjectView):
             restrict(obj.plans.select_related("mandate_period"), self.request.user, VIEW).order_by("-year")
         )
         context["can_add_plan"] = can(self.request.user, Plan(organisation=obj), CHANGE)
+        context["current_year"] = timezone.localdate().year
         return context
 
 

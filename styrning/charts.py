@@ -302,12 +302,23 @@ def _element_id(kind: str, *parts: object) -> str:
 
 
 def _svg(
-    *, ident: str, title: str, desc: str, width: float, height: float, body: Sequence[str], class_: str
+    *,
+    ident: str | None,
+    title: str,
+    desc: str,
+    width: float,
+    height: float,
+    body: Sequence[str],
+    class_: str,
 ) -> SafeString:
-    """Wrap ``body`` in the root element with ``<title>`` first and an optional ``<desc>``."""
-    title_id = f"{ident}-title"
-    desc_id = f"{ident}-desc" if desc else None
-    header = [f'<title id="{title_id}">{escape(title)}</title>']
+    """Wrap ``body`` in the root element with ``<title>`` first and an optional ``<desc>``.
+
+    Without ``ident`` (small icons repeated many times on a page) the text alternative is an ``aria-label`` instead
+    of an id reference, so a page never carries duplicate ids.
+    """
+    title_id = f"{ident}-title" if ident else None
+    desc_id = f"{ident}-desc" if desc and ident else None
+    header = [f'<title id="{title_id}">{escape(title)}</title>' if title_id else f"<title>{escape(title)}</title>"]
     if desc_id:
         header.append(f'<desc id="{desc_id}">{escape(desc)}</desc>')
     opening = (
@@ -321,6 +332,7 @@ def _svg(
                 "height": height,
                 "viewBox": f"0 0 {_coord(width)} {_coord(height)}",
                 "aria-labelledby": title_id,
+                "aria-label": None if title_id else title,
                 "aria-describedby": desc_id,
             }
         )
@@ -815,9 +827,8 @@ def traffic_light_svg(status: str, label: str) -> SafeString:
     else:
         status = "none"
         shape = _el("circle", cx=7, cy=7, r=5.25, fill="#FFFFFF", stroke=colours["none"], stroke_width=1.5)
-    ident = _element_id("status", status, label)
     return _svg(
-        ident=ident,
+        ident=None,
         title=label,
         desc="",
         width=14,

@@ -10,7 +10,7 @@ def navigation(request):
     One query for a logged-in user; none for anonymous requests.
     """
     if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {}
+        return {"nav_municipality": None, "nav_municipalities": []}
     slug = (
         request.resolver_match.kwargs.get("municipality") if request.resolver_match else None
     ) or request.session.get("municipality")
