@@ -67,11 +67,13 @@ class AssignmentView(ObjectView):
     def get_extra_context(self, obj):
         user = self.request.user
         context = selectors.assignment_detail(assignment=obj, user=user)
-        report_form = StatusReportForm(assignment=obj, user=user)
+        report_form = StatusReportForm(assignment=obj, user=user, prefix="status")
         context.update(
             municipality=obj.municipality,
             report_form=report_form if report_form.fields["organisation"].queryset.exists() else None,
-            decision_form=DecisionForm(assignment=obj) if can(user, obj, CHANGE) and obj.status != "ended" else None,
+            decision_form=DecisionForm(assignment=obj, prefix="beslut")
+            if can(user, obj, CHANGE) and obj.status != "ended"
+            else None,
         )
         return context
 
@@ -126,7 +128,7 @@ def _assignment(request, pk):
 def assignment_report(request, pk):
     """A receiver reports status with a comment."""
     assignment = _assignment(request, pk)
-    form = StatusReportForm(request.POST, assignment=assignment, user=request.user)
+    form = StatusReportForm(request.POST, assignment=assignment, user=request.user, prefix="status")
     if not form.fields["organisation"].queryset.exists():
         raise PermissionDenied
     if form.is_valid():
@@ -157,7 +159,7 @@ def assignment_decide(request, pk):
     """Record a later decision (changed, extended, ended); what it changes is kept in the event."""
     assignment = _assignment(request, pk)
     require(request.user, assignment, CHANGE)
-    form = DecisionForm(request.POST, assignment=assignment)
+    form = DecisionForm(request.POST, assignment=assignment, prefix="beslut")
     if form.is_valid():
         try:
             services.assignment_decide(
