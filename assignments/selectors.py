@@ -67,7 +67,7 @@ def assignment_list(*, municipality, user, filters=None):
     if filters.get("q"):
         q = filters["q"]
         qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q))
-    return qs.order_by("-start_year", "code")
+    return qs.order_by("-start_year", "pk")
 
 
 def assignment_detail(*, assignment, user):
