@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from styrning.forms import apply_validation_error
 from styrning.models import Organisation
 from styrning.permissions import CHANGE, REPORT, VIEW, can, editable_organisations, require, restrict
-from styrning.views import ObjectDeleteView, ObjectEditView, ObjectView, municipality_for
+from styrning.views import ObjectDeleteView, ObjectEditView, ObjectView, errors_to_messages, municipality_for
 
 from . import selectors, services
 from .forms import AmountEditForm, AmountFormSet, AssignmentFilterForm, AssignmentForm, DecisionForm, StatusReportForm
@@ -143,14 +143,11 @@ def assignment_report(request, pk):
                 user=request.user,
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            errors_to_messages(request, error=error)
         else:
             messages.success(request, _("Statusen har rapporterats."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        errors_to_messages(request, form=form)
     return redirect(assignment.get_absolute_url())
 
 
@@ -172,14 +169,11 @@ def assignment_decide(request, pk):
                 user=request.user,
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            errors_to_messages(request, error=error)
         else:
             messages.success(request, _("Beslutet har registrerats."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        errors_to_messages(request, form=form)
     return redirect(assignment.get_absolute_url())
 
 

@@ -19,6 +19,7 @@ from styrning.views import (
     ObjectDeleteView,
     ObjectEditView,
     ObjectView,
+    errors_to_messages,
     municipality_for,
     redirect_after_write,
 )
@@ -195,7 +196,7 @@ def activity_status(request, pk):
                 reason=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            errors_to_messages(request, error=error)
         else:
             messages.success(request, _("Aktivitetens status har uppdaterats."))
     else:
@@ -418,13 +419,11 @@ def plan_adopt(request, pk):
         try:
             services.plan_adopt(plan, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            errors_to_messages(request, error=error)
         else:
             messages.success(request, _("Planen är fastställd och kan inte längre ändras av redaktörer."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        errors_to_messages(request, form=form)
     return redirect(plan.get_absolute_url())
 
 
@@ -437,7 +436,7 @@ def plan_reopen(request, pk):
         try:
             services.plan_reopen(plan, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            errors_to_messages(request, error=error)
         else:
             messages.success(request, _("Planen är öppnad för ändringar igen."))
     else:

@@ -29,6 +29,18 @@ def safe_next_url(request, default):
     return default
 
 
+def errors_to_messages(request, *, form=None, error=None):
+    """Show a form's errors, or a service's ValidationError, as messages that name their field (for POST-only
+    actions that redirect back to the page they came from)."""
+    if form is not None:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    if error is not None:
+        for message in error.messages:
+            messages.error(request, message)
+
+
 def redirect_after_write(request, url):
     """Redirect, or tell htmx to navigate when the form was edited in place."""
     if getattr(request, "htmx", False):
@@ -165,8 +177,7 @@ class ObjectDeleteView(View):
         try:
             services.object_delete(obj, user=request.user, reason=request.POST.get("change_reason", ""))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            errors_to_messages(request, error=error)
             return redirect(obj.get_absolute_url())
         messages.success(request, _("%(name)s har tagits bort.") % {"name": str(obj)})
         return redirect_after_write(request, success_url)
@@ -295,8 +306,7 @@ def object_history_revert(request, model_label, pk, history_id):
     try:
         services.object_revert(obj, record=record, user=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        errors_to_messages(request, error=error)
     else:
         messages.success(request, _("Versionen har återställts."))
     return redirect(obj.get_absolute_url())
