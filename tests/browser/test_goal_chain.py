@@ -97,6 +97,12 @@ def test_pages_have_no_accessibility_violations(page, live_server, demo):
         "dokumentregistret": "/kommun/vaggeryd/styrdokument/",
         "Målanalys": "/kommun/vaggeryd/malanalys/",
         "Min sida": "/min-sida/",
+        "indikatorsidan": f"/indikatorer/{goal.indicators.first().pk}/",
+        "planen": f"/planer/{goal.plan_id}/",
+        "organisationen": f"/organisationer/{goal.organisation_id}/",
+        "historiken": f"/historik/goals.Goal/{goal.pk}/",
+        "Agenda 2030": "/agenda-2030/11/",
+        "planlistan": "/kommun/vaggeryd/planer/",
     }
     for name, path in pages.items():
         page.goto(f"{live_server.url}{path}")
