@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BudgetConfig(AppConfig):
-    """Empty until its issue is built: no models, views or URLs yet."""
+    """Budget med plan: budgets, decisions, frames, adjustments, planning prerequisites and the årshjul."""
 
     name = "budget"
     verbose_name = _("Budget med plan")
