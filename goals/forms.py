@@ -294,3 +294,41 @@ class GoalFilterForm(forms.Form):
 
     def is_filtering(self):
         return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
+
+
+class ImportForm(forms.Form):
+    """The upload of a spreadsheet to import (the size limit is checked before the file is read)."""
+
+    file = forms.FileField(
+        allow_empty_file=True,  # an empty file gets the importer's own message
+        label=_("Fil att läsa in"),
+        help_text=_("xlsx (Excel), ods (LibreOffice) eller csv, högst %(limit)s MB."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from styrning import spreadsheets
+
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.fields["file"].help_text % {
+            "limit": spreadsheets.megabytes(spreadsheets.max_file_bytes())
+        }
+
+    def clean_file(self):
+        from styrning import spreadsheets
+
+        upload = self.cleaned_data["file"]
+        if upload.size > spreadsheets.max_file_bytes():
+            raise forms.ValidationError(
+                _("Filen är för stor (%(size)s MB). Den får vara högst %(limit)s MB.")
+                % {
+                    "size": spreadsheets.megabytes(upload.size),
+                    "limit": spreadsheets.megabytes(spreadsheets.max_file_bytes()),
+                }
+            )
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirms a previewed import: the token names the stashed file."""
+
+    token = forms.CharField(widget=forms.HiddenInput)

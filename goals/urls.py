@@ -40,4 +40,8 @@ urlpatterns = [
     path("planer/<int:pk>/oppna/", views.plan_reopen, name="plan_reopen"),
     path("agenda-2030/", views.sdg_list, name="sdg_list"),
     path("agenda-2030/<int:number>/", views.sdg, name="sdg"),
+    path("kommun/<slug:municipality>/import/", views.import_page, name="import"),
+    path("kommun/<slug:municipality>/import/bekrafta/", views.import_confirm, name="import_confirm"),
+    path("kommun/<slug:municipality>/import/mall/", views.import_template, name="import_template"),
+    path("kommun/<slug:municipality>/export/", views.export, name="export"),
 ]

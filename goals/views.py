@@ -551,3 +551,134 @@ def sdg(request, number):
 
 def sdg_list(request):
     return render(request, "goals/sdg_list.html", {"sdg_goals": SdgGoal.objects.all()})
+
+
+# --- Spreadsheet import and export (administrators of the whole municipality) -------------------------------------
+
+
+def _import_municipality(request, slug):
+    """The municipality in the URL, if the user may see it (else 404) and administers all of it (else 403)."""
+    from .importing import municipality_root
+
+    municipality = municipality_for(request, slug)
+    require(request.user, municipality_root(municipality), ADMIN)
+    return municipality
+
+
+def _import_page_context(municipality):
+    from styrning.spreadsheets import FORMATS, WORKBOOK_FORMATS
+
+    from .importing import sheet_resources
+
+    return {
+        "municipality": municipality,
+        "sheets": [{"slug": cls.slug(), "name": cls.sheet_name} for cls in sheet_resources()],
+        "workbook_formats": [FORMATS[key] for key in WORKBOOK_FORMATS],
+        "formats": list(FORMATS.values()),
+    }
+
+
+def import_page(request, municipality):
+    """Upload a spreadsheet and see what it would change (nothing is saved), or download exports and templates."""
+    from . import importing
+    from .forms import ImportForm
+
+    municipality = _import_municipality(request, municipality)
+    context = _import_page_context(municipality)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        report = importing.import_file(
+            data=data, filename=upload.name, municipality=municipality, user=request.user, commit=False
+        )
+        token = None
+        if not report.has_errors and (report.new or report.changed):
+            token = importing.stash_upload(
+                data=data, filename=upload.name, municipality=municipality, user=request.user
+            )
+        context.update(report=report, token=token, form=ImportForm())
+        return render(request, "goals/import_preview.html", context)
+    context["form"] = form
+    return render(request, "goals/import.html", context)
+
+
+@require_POST
+def import_confirm(request, municipality):
+    """Run the previewed import for real, in one transaction: all rows or none."""
+    from . import importing
+    from .forms import ImportConfirmForm, ImportForm
+
+    municipality = _import_municipality(request, municipality)
+    form = ImportConfirmForm(request.POST)
+    stashed = None
+    if form.is_valid():
+        stashed = importing.unstash_upload(
+            token=form.cleaned_data["token"], municipality=municipality, user=request.user
+        )
+    if stashed is None:
+        messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
+        return redirect("goals:import", municipality.slug)
+    data, filename = stashed
+    report = importing.import_file(
+        data=data, filename=filename, municipality=municipality, user=request.user, commit=True
+    )
+    if not report.committed:
+        # The data changed since the preview: show what stands in the way; nothing was saved.
+        context = _import_page_context(municipality)
+        context.update(report=report, token=None, form=ImportForm())
+        return render(request, "goals/import_preview.html", context, status=200)
+    importing.drop_stash(form.cleaned_data["token"])
+    messages.success(
+        request,
+        _("%(filename)s är inläst. Nya rader: %(new)s, ändrade: %(changed)s, oförändrade: %(unchanged)s.")
+        % {"filename": filename, "new": report.new, "changed": report.changed, "unchanged": report.unchanged},
+    )
+    return redirect("goals:import", municipality.slug)
+
+
+def _download(filename, data, fmt):
+    from django.http import HttpResponse
+
+    from styrning.spreadsheets import FORMATS
+
+    response = HttpResponse(data, content_type=FORMATS[fmt].content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _file_params(request):
+    """The format and sheet asked for (404 for unknown ones: the links are ours)."""
+    from django.http import Http404
+
+    from styrning.spreadsheets import FORMATS, WORKBOOK_FORMATS
+
+    from .importing import resource_for_slug
+
+    fmt = request.GET.get("format", "xlsx")
+    sheet = request.GET.get("blad") or None
+    if fmt not in FORMATS or (sheet and resource_for_slug(sheet) is None):
+        raise Http404
+    if fmt not in WORKBOOK_FORMATS and not sheet:
+        raise Http404
+    return fmt, sheet
+
+
+def export(request, municipality):
+    """The municipality's data in the import format: a workbook with every sheet, or one kind (CSV: one kind)."""
+    from .importing import export_file
+
+    municipality = _import_municipality(request, municipality)
+    fmt, sheet = _file_params(request)
+    filename, data = export_file(municipality=municipality, fmt=fmt, sheet=sheet)
+    return _download(filename, data, fmt)
+
+
+def import_template(request, municipality):
+    """The empty template: Swedish headers, example rows and (in workbooks) an instructions sheet."""
+    from .importing import template_file
+
+    municipality = _import_municipality(request, municipality)
+    fmt, sheet = _file_params(request)
+    filename, data = template_file(fmt=fmt, sheet=sheet, municipality_slug=municipality.slug)
+    return _download(filename, data, fmt)
