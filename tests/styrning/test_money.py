@@ -11,8 +11,14 @@ NBSP = "\u00a0"
 
 @pytest.mark.parametrize(
     ("kronor", "expected"),
-    [(2_000_000, "2,0 mkr"), (400_000, "0,4 mkr"), (449_999, "0,4 mkr"), (450_000, "0,5 mkr"),
-     (-1_250_000, "\u22121,3 mkr"), (123_456_789, "123,5 mkr")],
+    [
+        (2_000_000, "2,0 mkr"),
+        (400_000, "0,4 mkr"),
+        (449_999, "0,4 mkr"),
+        (450_000, "0,5 mkr"),
+        (-1_250_000, "\u22121,3 mkr"),
+        (123_456_789, "123,5 mkr"),
+    ],
 )
 def test_mkr(kronor, expected):
     assert format_mkr(kronor) == expected.replace(" ", NBSP)
