@@ -133,6 +133,7 @@ class BudgetDecision(BaseModel, DecisionFields):
     change_roles = (Role.ADMIN,)
     lock_path = "status"
     locked_statuses = (DecisionStatus.DECIDED,)
+    lock_applies_to_admins = True
 
     class Meta:
         ordering = ("budget", "number")
@@ -204,6 +205,7 @@ class Frame(BaseModel):
     change_roles = (Role.ADMIN,)
     lock_path = "decision__status"
     locked_statuses = (DecisionStatus.DECIDED,)
+    lock_applies_to_admins = True
 
     class Meta:
         ordering = ("decision", "organisation__tree_id", "organisation__lft", "year")
@@ -271,6 +273,7 @@ class FrameAdjustment(BaseModel):
     change_roles = (Role.EDITOR, Role.ADMIN)
     lock_path = "frame__decision__status"
     locked_statuses = (DecisionStatus.DECIDED,)
+    lock_applies_to_admins = True
 
     class Meta:
         ordering = ("frame", "pk")

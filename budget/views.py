@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from styrning.forms import apply_validation_error
 from styrning.models import Organisation
-from styrning.permissions import CHANGE, VIEW, can, editable_organisations, is_locked, require, restrict
+from styrning.permissions import ADMIN, CHANGE, VIEW, can, editable_organisations, require, restrict
 from styrning.views import ObjectDeleteView, ObjectEditView, municipality_for, redirect_after_write, safe_next_url
 
 from . import selectors, services
@@ -70,16 +70,6 @@ class TitledFormMixin:
 
     def get_extra_context(self, obj):
         return {**super().get_extra_context(obj), **getattr(self, "_titles", {})}
-
-
-class UnlockedMixin:
-    """Refuses (403) an object held by a decided budget decision, to administrators as well."""
-
-    def get_object(self, **kwargs):
-        obj = super().get_object(**kwargs)
-        if is_locked(obj):
-            raise PermissionDenied
-        return obj
 
 
 # --- The budget -----------------------------------------------------------------------------------------------------
@@ -173,7 +163,7 @@ class BudgetEditView(TitledFormMixin, ObjectEditView):
         )
 
 
-class BudgetDecisionEditView(TitledFormMixin, UnlockedMixin, ObjectEditView):
+class BudgetDecisionEditView(TitledFormMixin, ObjectEditView):
     """Add an empty draft decision to a budget, or change a draft's kind, title and comment."""
 
     new_title = gettext_lazy("Nytt budgetbeslut")
@@ -213,7 +203,7 @@ class BudgetDecisionEditView(TitledFormMixin, UnlockedMixin, ObjectEditView):
         )
 
 
-class BudgetDecisionDeleteView(UnlockedMixin, ObjectDeleteView):
+class BudgetDecisionDeleteView(ObjectDeleteView):
     """Delete a draft decision with its frames and adjustments."""
 
     queryset = BudgetDecision.objects.select_related("budget", "budget__municipality")
@@ -222,11 +212,11 @@ class BudgetDecisionDeleteView(UnlockedMixin, ObjectDeleteView):
         return obj.budget.get_absolute_url()
 
 
-def _decision_for_change(request, pk):
+def _decision_for_change(request, pk, action=CHANGE):
     decision = get_object_or_404(
         restrict(BudgetDecision.objects.select_related("budget", "budget__municipality"), request.user, VIEW), pk=pk
     )
-    require(request.user, decision, CHANGE)
+    require(request.user, decision, action)
     return decision
 
 
@@ -251,8 +241,9 @@ def decision_decide(request, pk):
 
 @require_POST
 def decision_new_version(request, pk):
-    """Start a new draft version of a decided decision, with copies of its frames and adjustments."""
-    decision = _decision_for_change(request, pk)
+    """Start a new draft version of a decided decision, with copies of its frames and adjustments (administrators:
+    the decided version itself stays locked)."""
+    decision = _decision_for_change(request, pk, action=ADMIN)
     form = BudgetDecisionNewVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Välj vilken typ av beslut den nya versionen gäller."))
@@ -315,7 +306,7 @@ def frame_table(request, pk):
     )
 
 
-class FrameEditView(TitledFormMixin, UnlockedMixin, ObjectEditView):
+class FrameEditView(TitledFormMixin, ObjectEditView):
     """Change one frame of a draft decision."""
 
     edit_title = gettext_lazy("Ändra %(object)s")
@@ -344,7 +335,7 @@ _ADJUSTMENT_RELATED = (
 )
 
 
-class FrameAdjustmentEditView(UnlockedMixin, ObjectEditView):
+class FrameAdjustmentEditView(ObjectEditView):
     """Add an adjustment to a frame of a draft decision, or change one (editors of the organisation too)."""
 
     queryset = FrameAdjustment.objects.select_related(*_ADJUSTMENT_RELATED, "assignment")
@@ -383,7 +374,7 @@ class FrameAdjustmentEditView(UnlockedMixin, ObjectEditView):
         )
 
 
-class FrameAdjustmentDeleteView(UnlockedMixin, ObjectDeleteView):
+class FrameAdjustmentDeleteView(ObjectDeleteView):
     queryset = FrameAdjustment.objects.select_related(*_ADJUSTMENT_RELATED)
 
     def get_success_url(self, obj):

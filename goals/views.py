@@ -24,7 +24,7 @@ from styrning.views import (
     redirect_after_write,
 )
 
-from . import selectors, services
+from . import importing, selectors, services
 from .choices import GoalKind
 from .forms import (
     ActivityForm,
@@ -60,6 +60,7 @@ def house(request, municipality):
         if vision
         else can(request.user, Value(municipality=municipality), CHANGE),
         traffic_light_rule=selectors.TRAFFIC_LIGHT_RULE,
+        can_import=importing.may_import(request.user, municipality),
     )
     return render(request, "goals/house.html", context)
 
@@ -558,21 +559,17 @@ def sdg_list(request):
 
 def _import_municipality(request, slug):
     """The municipality in the URL, if the user may see it (else 404) and administers all of it (else 403)."""
-    from .importing import municipality_root
-
     municipality = municipality_for(request, slug)
-    require(request.user, municipality_root(municipality), ADMIN)
+    require(request.user, importing.municipality_root(municipality), ADMIN)
     return municipality
 
 
 def _import_page_context(municipality):
     from styrning.spreadsheets import FORMATS, WORKBOOK_FORMATS
 
-    from .importing import sheet_resources
-
     return {
         "municipality": municipality,
-        "sheets": [{"slug": cls.slug(), "name": cls.sheet_name} for cls in sheet_resources()],
+        "sheets": [{"slug": cls.slug(), "name": cls.sheet_name} for cls in importing.sheet_resources()],
         "workbook_formats": [FORMATS[key] for key in WORKBOOK_FORMATS],
         "formats": list(FORMATS.values()),
     }
@@ -580,7 +577,6 @@ def _import_page_context(municipality):
 
 def import_page(request, municipality):
     """Upload a spreadsheet and see what it would change (nothing is saved), or download exports and templates."""
-    from . import importing
     from .forms import ImportForm
 
     municipality = _import_municipality(request, municipality)
@@ -606,7 +602,6 @@ def import_page(request, municipality):
 @require_POST
 def import_confirm(request, municipality):
     """Run the previewed import for real, in one transaction: all rows or none."""
-    from . import importing
     from .forms import ImportConfirmForm, ImportForm
 
     municipality = _import_municipality(request, municipality)
@@ -653,11 +648,9 @@ def _file_params(request):
 
     from styrning.spreadsheets import FORMATS, WORKBOOK_FORMATS
 
-    from .importing import resource_for_slug
-
     fmt = request.GET.get("format", "xlsx")
     sheet = request.GET.get("blad") or None
-    if fmt not in FORMATS or (sheet and resource_for_slug(sheet) is None):
+    if fmt not in FORMATS or (sheet and importing.resource_for_slug(sheet) is None):
         raise Http404
     if fmt not in WORKBOOK_FORMATS and not sheet:
         raise Http404
@@ -666,11 +659,9 @@ def _file_params(request):
 
 def export(request, municipality):
     """The municipality's data in the import format: a workbook with every sheet, or one kind (CSV: one kind)."""
-    from .importing import export_file
-
     municipality = _import_municipality(request, municipality)
     fmt, sheet = _file_params(request)
-    filename, data = export_file(municipality=municipality, fmt=fmt, sheet=sheet)
+    filename, data = importing.export_file(municipality=municipality, fmt=fmt, sheet=sheet)
     return _download(filename, data, fmt)
 
 

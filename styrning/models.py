@@ -39,6 +39,8 @@ class TrackedModel(models.Model):
     # The path to a status field that locks the object for editors (None: never locked), and the locking values.
     lock_path = None
     locked_statuses = ()
+    # True: the lock holds for administrators (and superusers) too, e.g. a decided budget: a change is a new decision.
+    lock_applies_to_admins = False
     # The roles that may change objects of this model within their subtree.
     change_roles = (Role.EDITOR, Role.ADMIN)
     # The path to the Municipality; defaults to "<organisation_path>__municipality".

@@ -8,6 +8,8 @@ Rules (DESIGN.md "Who uses it"):
   narrow this to administrators (`change_roles`). What an adopted plan holds is locked for editors (`lock_path`).
 - Reviewers (förtroendevalda) read; they never change officials' texts.
 - Municipality-wide objects (vision, värdegrund, mandate periods) are changed by administrators of the root (KF).
+- Administrators may still correct what an adopted plan holds, unless the model says its lock holds for them too
+  (`lock_applies_to_admins`: a decided budget is changed by a new decision, never in place).
 - Superusers (the Django admin's staff) see and change everything; history still records every write.
 
 Views fetch with `restrict(queryset, user, VIEW)` (outside the scope: 404) and then check `can(user, obj, CHANGE)`
@@ -83,6 +85,8 @@ def restrict(queryset, user, action=VIEW):
         raise ValueError(f"Unknown action {action!r}")
     model = queryset.model
     scope = get_scope(user)
+    if action == CHANGE and model.lock_path and model.lock_applies_to_admins:
+        queryset = queryset.exclude(**{_join(model.lock_path, "in"): model.locked_statuses})
     if scope.is_superuser:
         return queryset
     municipality_path = _municipality_path(model)
@@ -141,13 +145,15 @@ def can(user, obj, action=VIEW):
     Follows the object's organisation path: select the path with the object to avoid queries.
     """
     scope = get_scope(user)
+    model = type(obj)
+    if action == CHANGE and model.lock_applies_to_admins and is_locked(obj):
+        return False
     if scope.is_superuser:
         return True
     if _municipality_id(obj) not in scope.municipality_ids:
         return False
     if action == VIEW:
         return True
-    model = type(obj)
     if model.organisation_path is None:
         return _municipality_id(obj) in scope.root_admin_municipality_ids
     organisation = _resolve(obj, model.organisation_path) if model.organisation_path else obj
