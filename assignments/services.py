@@ -103,8 +103,11 @@ def _display(field, value):
 
 
 @transaction.atomic
-def assignment_decide(assignment, *, kind, decision, budget_year, changes, comment="", user, is_example=None):
+def assignment_decide(
+    assignment, *, kind, decision, budget_year, changes, comment="", user, is_example=None, reason=None
+):
     """Record a later decision about the assignment (changed, extended or ended) and apply what it changed.
+    `reason` is the history reason of both writes (default: the decision's kind and comment).
 
     `changes` maps fields in DECIDABLE_FIELDS to their new values; the event keeps each old and new value.
     Extending needs a later due date or last year; ending closes the assignment on the decision date.
@@ -158,7 +161,8 @@ def assignment_decide(assignment, *, kind, decision, budget_year, changes, comme
         assignment.status = AssignmentStatus.ENDED
         assignment.closed_on = decision["decided_on"]
     label = DecisionKind(kind).label
-    object_save(assignment, user=user, reason=f"{label}: {comment}" if comment else label)
+    reason = reason or (f"{label}: {comment}" if comment else str(label))
+    object_save(assignment, user=user, reason=reason)
     return _decision(
         assignment,
         kind=kind,
@@ -167,7 +171,7 @@ def assignment_decide(assignment, *, kind, decision, budget_year, changes, comme
         changes=recorded,
         comment=comment,
         user=user,
-        reason=comment,
+        reason=reason,
         is_example=is_example,
     )
 
