@@ -4,6 +4,7 @@ indicators with targets and outcomes, and Agenda 2030 as reference data.
 """
 
 import simple_history
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -414,6 +415,14 @@ class Indicator(BaseModel):
 
     class Meta:
         ordering = ("goal", "name")
+        constraints = (
+            # Spreadsheet rows and outcomes name an indicator by its goal and name, so the pair must be unique.
+            models.UniqueConstraint(
+                fields=("goal", "name"),
+                name="goals_indicator_unique_goal_name",
+                violation_error_message=_("Målet har redan en indikator med det namnet."),
+            ),
+        )
         verbose_name = _("indikator")
         verbose_name_plural = _("indikatorer")
 
@@ -499,3 +508,70 @@ class Outcome(BaseModel):
     def label(self):
         """ "2023" for a full year, "2024 T1" for a tertial."""
         return str(self.year) if self.period == OutcomePeriod.YEAR else f"{self.year} {self.period}"
+
+
+class ImportJob(models.Model):
+    """
+    A spreadsheet import that runs as a background job (files over IMPORT_ASYNC_ROWS rows): the preview or the
+    commit of one stashed file, its progress and its result. The rows it writes keep their own history; the job is a
+    record of the run, not data anyone edits, so it has none.
+    """
+
+    class Mode(models.TextChoices):
+        PREVIEW = "preview", _("förhandsgranskning")
+        COMMIT = "commit", _("inläsning")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("i kö")
+        RUNNING = "running", _("pågår")
+        DONE = "done", _("klar")
+        FAILED = "failed", _("misslyckades")
+
+    municipality = models.ForeignKey(
+        to=Municipality, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("kommun")
+    )
+    user = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+        blank=True,
+        null=True,
+        verbose_name=_("användare"),
+    )
+    mode = models.CharField(_("slag"), max_length=10, choices=Mode.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    filename = models.CharField(_("filnamn"), max_length=255)
+    token = models.TextField(_("filens nyckel"), help_text=_("Den signerade nyckeln till den sparade filen."))
+    rows_total = models.PositiveIntegerField(_("rader"), default=0)
+    rows_checked = models.PositiveIntegerField(_("kontrollerade rader"), default=0)
+    rows_saved = models.PositiveIntegerField(_("sparade rader"), default=0)
+    result = models.JSONField(_("resultat"), default=dict, blank=True)
+    error = models.TextField(_("fel"), blank=True)
+    created = models.DateTimeField(_("skapad"), auto_now_add=True)
+    started = models.DateTimeField(_("startad"), blank=True, null=True)
+    finished = models.DateTimeField(_("klar"), blank=True, null=True)
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = _("importjobb")
+        verbose_name_plural = _("importjobb")
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_mode_display()}, {self.get_status_display()})"
+
+    def get_absolute_url(self):
+        """Reads `municipality` (select it with the job to avoid a query)."""
+        return reverse("goals:import_job", args=[self.municipality.slug, self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        """Progress in per cent: checking the rows is the first half, writing them the second."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, (self.rows_checked + self.rows_saved) * 50 // self.rows_total)

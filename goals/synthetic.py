@@ -759,8 +759,11 @@ class _Generator:
                 Perspective.ECONOMY if goal.kind == GoalKind.FINANCIAL else Perspective.CITIZENS
             )
             catalogue = INDICATORS[perspective]
+            # Consecutive entries from a random start: a goal's indicators have different names (goal + name is
+            # unique, the import matches on it), and every catalogue holds at least INDICATORS_PER_GOAL_MAX entries.
+            start = rng.randrange(len(catalogue))
             for k in range(per_goal[id(node)]):
-                name, unit, direction, typical = catalogue[(k + rng.randrange(len(catalogue))) % len(catalogue)]
+                name, unit, direction, typical = catalogue[(start + k) % len(catalogue)]
                 values = self._series(typical, unit, direction)
                 indicator = Indicator(
                     goal=goal,

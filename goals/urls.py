@@ -43,5 +43,10 @@ urlpatterns = [
     path("kommun/<slug:municipality>/import/", views.import_page, name="import"),
     path("kommun/<slug:municipality>/import/bekrafta/", views.import_confirm, name="import_confirm"),
     path("kommun/<slug:municipality>/import/mall/", views.import_template, name="import_template"),
+    path("kommun/<slug:municipality>/import/jobb/<int:pk>/", views.import_job, name="import_job"),
+    path("kommun/<slug:municipality>/import/jobb/<int:pk>/status/", views.import_job_status, name="import_job_status"),
+    path(
+        "kommun/<slug:municipality>/import/jobb/<int:pk>/bekrafta/", views.import_job_confirm, name="import_job_confirm"
+    ),
     path("kommun/<slug:municipality>/export/", views.export, name="export"),
 ]

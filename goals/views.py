@@ -40,7 +40,7 @@ from .forms import (
     ValueForm,
     VisionForm,
 )
-from .models import Goal, Indicator, Outcome, Plan, SdgGoal, Target, Value
+from .models import Goal, ImportJob, Indicator, Outcome, Plan, SdgGoal, Target, Value
 
 # --- Huset and the chain -------------------------------------------------------------------------------------------
 
@@ -585,6 +585,15 @@ def import_page(request, municipality):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
+        if importing.runs_in_background(data):
+            job = importing.import_job_start(
+                municipality=municipality,
+                user=request.user,
+                filename=upload.name,
+                mode=ImportJob.Mode.PREVIEW,
+                data=data,
+            )
+            return redirect(job.get_absolute_url())
         report = importing.import_file(
             data=data, filename=upload.name, municipality=municipality, user=request.user, commit=False
         )
@@ -615,6 +624,16 @@ def import_confirm(request, municipality):
         messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
         return redirect("goals:import", municipality.slug)
     data, filename = stashed
+    if importing.runs_in_background(data):
+        job = importing.import_job_start(
+            municipality=municipality,
+            user=request.user,
+            filename=filename,
+            mode=ImportJob.Mode.COMMIT,
+            data=data,
+            token=form.cleaned_data["token"],
+        )
+        return redirect(job.get_absolute_url())
     report = importing.import_file(
         data=data, filename=filename, municipality=municipality, user=request.user, commit=True
     )
@@ -630,6 +649,52 @@ def import_confirm(request, municipality):
         % {"filename": filename, "new": report.new, "changed": report.changed, "unchanged": report.unchanged},
     )
     return redirect("goals:import", municipality.slug)
+
+
+def _import_job(request, municipality, pk):
+    """The user's own import job in the municipality (anyone else's: 404)."""
+    municipality = _import_municipality(request, municipality)
+    return get_object_or_404(
+        ImportJob.objects.select_related("municipality"), pk=pk, municipality=municipality, user=request.user
+    )
+
+
+def _import_job_context(job):
+    return {
+        "municipality": job.municipality,
+        "job": job,
+        "report": importing.ImportSummary(job.result) if job.result else None,
+        "confirmable": importing.import_job_confirmable(job),
+    }
+
+
+def import_job(request, municipality, pk):
+    """A large file's preview or import running in the background: a progress bar, then the result."""
+    job = _import_job(request, municipality, pk)
+    context = _import_page_context(job.municipality)
+    context.update(_import_job_context(job))
+    return render(request, "goals/import_job.html", context)
+
+
+def import_job_status(request, municipality, pk):
+    """The job's status fragment, polled by htmx every second; status 286 tells htmx to stop once the job has ended."""
+    job = _import_job(request, municipality, pk)
+    response = render(request, "goals/import_job_status.html", _import_job_context(job))
+    if job.is_finished and request.htmx:
+        response.status_code = 286
+    return response
+
+
+@require_POST
+def import_job_confirm(request, municipality, pk):
+    """Import a previewed large file for real: starts the background import (once) and shows its progress."""
+    job = _import_job(request, municipality, pk)
+    try:
+        started = importing.import_job_confirm(job=job, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    return redirect(started.get_absolute_url())
 
 
 def _download(filename, data, fmt):

@@ -22,6 +22,8 @@ from styrning.services import membership_grant
 from tests import factories as f
 
 GOAL_HEADERS = ["Kod", "Typ", "Överordnad kod", "Organisation", "Plan", "Rubrik", "Perspektiv"]
+# The goal chain's sheets come first in every workbook; the apps above goals (assignments, budget) add theirs after.
+GOAL_CHAIN_SHEETS = ["Organisationer", "Planer", "Mål", "Indikatorer", "Utfall"]
 
 
 def xlsx(sheets):
@@ -77,7 +79,7 @@ def test_workbook_export_imports_without_changes(world, fmt):
     assert name.endswith(f".{fmt}")
     report = run(world, data, name, commit=True)
     assert errors(report) == []
-    assert [(s.name, s.total, s.new, s.changed, s.unchanged) for s in report.sheets] == [
+    assert [(s.name, s.total, s.new, s.changed, s.unchanged) for s in report.sheets[:5]] == [
         ("Organisationer", 6, 0, 0, 6),
         ("Planer", 4, 0, 0, 4),
         ("Mål", 6, 0, 0, 6),
@@ -121,7 +123,7 @@ def test_round_trip_changes_nothing(world):
 
 def test_export_has_swedish_headers_and_instructions(world):
     rows = export_rows(world)
-    assert list(rows) == ["Instruktioner", "Organisationer", "Planer", "Mål", "Indikatorer", "Utfall"]
+    assert list(rows)[:6] == ["Instruktioner", *GOAL_CHAIN_SHEETS]
     assert rows["Mål"][0][:6] == ["Kod", "Typ", "Nivå", "Överordnad kod", "Organisation", "Plan"]
     assert "Målvärde 2025" in rows["Indikatorer"][0]
     bun1 = next(r for r in rows["Mål"][1:] if r[0] == "BUN1")
@@ -313,10 +315,11 @@ def test_template_imports_into_a_new_municipality(world):
     membership_grant(user=admin, organisation=f.root_of(municipality), role="admin", granted_by=None)
     name, data = importing.template_file(fmt="xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Instruktioner", "Organisationer", "Planer", "Mål", "Indikatorer", "Utfall"]
+    assert book.sheetnames[:6] == ["Instruktioner", *GOAL_CHAIN_SHEETS]
     report = run(world, data, name, commit=True, user=admin, municipality=municipality)
     assert errors(report) == []
-    assert report.committed and report.new == 4 + 3 + 6 + 1 + 2 - 1  # KF already exists: updated, not created
+    new = sum(s.new for s in report.sheets if s.name in GOAL_CHAIN_SHEETS)
+    assert report.committed and new == 4 + 3 + 6 + 1 + 2 - 1  # KF already exists: updated, not created
     assert Goal.objects.filter(municipality=municipality).count() == 6
 
 
@@ -893,3 +896,195 @@ def test_plans_sheet_adopts_with_a_decision(world):
     assert report.committed
     plan = Plan.objects.get(pk=world.sn_plan.pk)
     assert (plan.status, plan.decided_on, plan.paragraph) == ("adopted", datetime.date(2024, 12, 12), "88")
+
+
+# --- The bulk writer: trees, checks and history in bulk ------------------------------------------------------------
+
+
+def _numbering(model, municipality, level_attr):
+    rows = model.objects.filter(municipality=municipality).order_by("pk")
+    return list(rows.values_list("pk", "tree_id", "lft", "rght", level_attr))
+
+
+def _equals_a_rebuild(model, municipality, level_attr):
+    """The stored numbering is what MPTT's own rebuild gives (siblings in the database's order of their key)."""
+    from django.db import transaction
+
+    before = _numbering(model, municipality, level_attr)
+    with transaction.atomic():
+        for tree_id in {row[1] for row in before}:
+            model.objects.partial_rebuild(tree_id)
+        after = _numbering(model, municipality, level_attr)
+        transaction.set_rollback(True)
+    return before == after
+
+
+def test_new_nodes_under_existing_ones_are_numbered_as_a_rebuild_would(world):
+    """Organisations under new and existing parents (names in both cases, Å, Ä and Ö), goals among existing siblings:
+    the existing nodes move to make room, in one pass."""
+    data = xlsx(
+        {
+            "Organisationer": [
+                ["Kod", "Namn", "Typ", "Överordnad kod"],
+                ["ASEN", "Åsenskolan", "Enhet", "GRU"],
+                ["ANG", "Ängsskolan", "Enhet", "GRU"],
+                ["ODE", "Ödegärdets skola", "Enhet", "GRU"],
+                ["ALM", "almskolan", "Enhet", "GRU"],
+                ["GRU", "Grundskolan", "Verksamhet", "BUF"],
+                ["AAA", "Arbetsmarknadsnämnden", "Nämnd", "KF"],
+            ],
+            "Planer": [["Organisation", "Period", "Titel"], ["AAA", "2025", "Nämndplan AAA 2025"]],
+            "Mål": [
+                GOAL_HEADERS,
+                ["KF0", "Inriktningsmål", "VISION", "KF", "2023–2026", "Först bland KF-målen", ""],
+                ["KF15", "Inriktningsmål", "VISION", "KF", "2023–2026", "Mellan KF1 och KF2", ""],
+                ["AAA1", "Mål", "KF15", "AAA", "2025", "Fler i arbete", "Invånare och brukare"],
+                ["BUN0", "Mål", "KF1", "BUN", "2025", "Före BUN1", "Utveckling"],
+            ],
+        }
+    )
+    report = run(world, data, "tillagg.xlsx", commit=True)
+    assert errors(report) == [] and report.committed
+    assert Organisation.objects.get(municipality=world.municipality, code="ASEN").parent.code == "GRU"
+    assert _equals_a_rebuild(Organisation, world.municipality, "level")
+    assert _equals_a_rebuild(Goal, world.municipality, "depth")
+    from goals.synthetic import verify_municipality
+
+    assert verify_municipality(world.municipality) == []
+    # The other municipality's trees are untouched.
+    assert _equals_a_rebuild(Goal, world.other, "depth")
+
+
+def test_an_existing_organisation_moves_under_a_new_one(world):
+    data = xlsx(
+        {
+            "Organisationer": [
+                ["Kod", "Namn", "Typ", "Överordnad kod"],
+                ["HAGA", "Hagaskolan", "Enhet", "GRU"],
+                ["GRU", "Grundskolan", "Verksamhet", "BUF"],
+            ]
+        }
+    )
+    report = run(world, data, "flytt.xlsx", commit=True)
+    assert errors(report) == [] and [(s.new, s.changed) for s in report.sheets] == [(1, 1)]
+    world.school.refresh_from_db()
+    assert world.school.parent.code == "GRU" and world.school.level == 4
+    record = world.school.history.latest()
+    assert (record.history_type, record.history_change_reason, record.parent_id) == (
+        "~",
+        "Import av flytt.xlsx",
+        world.school.parent_id,
+    )
+    assert _equals_a_rebuild(Organisation, world.municipality, "level")
+
+
+def test_a_row_below_a_row_that_fails_validation_names_it(world):
+    """The parent passes the reading but not the model's rules; its child says where the parent's error is."""
+    data = goals_file(
+        ["BUN2", "Mål", "KF1", "BUN", "2025", "Goda lärmiljöer", ""],  # a nämndmål needs a perspective
+        ["BUF2", "Mål", "BUN2", "BUF", "2025", "Fler läser", ""],
+        ["BUF3", "Mål", "BUN1", "BUF", "2025", "Fler skriver", ""],
+    )
+    report = run(world, data, commit=True)
+    assert errors(report) == [
+        "Blad Mål, rad 2, kolumn Perspektiv: Nämnd- och bolagsmål ska ha ett av styrkortets fyra perspektiv.",
+        "Blad Mål, rad 3, kolumn Överordnad kod: koden BUN2 har fel i filen (blad Mål, rad 2)",
+    ]
+    assert not report.committed
+    assert not Goal.objects.filter(code__in=["BUN2", "BUF2", "BUF3"]).exists()
+
+
+def test_new_organisations_under_new_ones_need_the_right_to_the_existing_parent(world):
+    bun_admin = f.make_user("bun_admin")
+    membership_grant(user=bun_admin, organisation=world.bun, role="admin", granted_by=None)
+    data = xlsx(
+        {
+            "Organisationer": [
+                ["Kod", "Namn", "Typ", "Överordnad kod"],
+                ["GRU", "Grundskolan", "Verksamhet", "BUF"],
+                ["ASEN", "Åsenskolan", "Enhet", "GRU"],
+                ["OMS", "Omsorgen", "Förvaltning", "SN"],
+                ["HEM", "Hemtjänsten", "Verksamhet", "OMS"],
+            ]
+        }
+    )
+    assert errors(run(world, data, user=bun_admin)) == [
+        "Blad Organisationer, rad 4: organisationen OMS ligger utanför din behörighet",
+        "Blad Organisationer, rad 5, kolumn Överordnad kod: koden OMS har fel i filen (blad Organisationer, rad 4)",
+    ]
+
+
+def test_an_import_does_not_query_per_row(world, django_assert_max_num_queries):
+    """The queries of a goal sheet do not grow with its rows (a few more INSERTs per few hundred rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n, prefix):
+        rows = [[f"{prefix}{i:03d}", "Aktivitet", "BUF1", "BUF", "2025", f"Aktivitet {i}", ""] for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            report = run(world, goals_file(*rows))
+        assert errors(report) == [] and report.new == n
+        return len(captured.captured_queries)
+
+    few, many = queries(10, "A"), queries(200, "B")
+    assert many - few <= 20, (few, many)
+
+
+def test_a_batch_the_database_refuses_is_written_row_by_row(world):
+    """If a constraint breaks between the checks and the write (another user saved the same code just then), the row
+    is named and nothing is kept."""
+    real_write = importing.BulkWriter._write
+
+    def concurrent_insert(self, batch):
+        if self.resource.sheet_name == "Mål":
+            f.make_goal(
+                parent=world.bun1, organisation=world.bun_admin, plan=world.buf_plan, code="BUF3", title="Samtidigt"
+            )
+        return real_write(self, batch)
+
+    from unittest import mock
+
+    data = goals_file(
+        ["BUF2", "Mål", "BUN1", "BUF", "2025", "Fler läser", ""],
+        ["BUF3", "Mål", "BUN1", "BUF", "2025", "Fler skriver", ""],
+    )
+    with mock.patch.object(importing.BulkWriter, "_write", concurrent_insert):
+        report = run(world, data, commit=True)
+    [problem] = errors(report)
+    assert problem.startswith("Blad Mål, rad 3: raden kunde inte sparas (")
+    assert not report.committed
+    assert not Goal.objects.filter(code="BUF2").exists()
+
+
+def test_indicators_are_unique_by_goal_and_name(world):
+    """Rows and outcomes name an indicator by goal and name, so the model refuses a second one with the same name."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        Indicator(goal=world.bun1, name="Behöriga till gymnasiet").full_clean()
+    assert raised.value.messages == ["Målet har redan en indikator med det namnet."]
+    # An import row with the same goal and name is the same indicator: a change, not a second one.
+    data = xlsx({"Indikatorer": [["Mål", "Namn", "Enhet"], ["BUN1", "Behöriga till gymnasiet", "procent"]]})
+    report = run(world, data, commit=True)
+    assert report.committed and report.changed == 1
+    assert Indicator.objects.filter(goal=world.bun1).count() == 1
+
+
+def test_updated_rows_get_a_history_row_and_a_new_version(world):
+    rows = export_rows(world)["Mål"]
+    title = rows[0].index("Rubrik")
+    for row in rows[1:]:
+        if row[0] in ("BUN1", "SN1"):
+            row[title] = f"{row[title]} (reviderad)"
+    report = run(world, xlsx({"Mål": rows}), "revidering.xlsx", commit=True)
+    assert report.committed and report.changed == 2
+    for goal in (world.bun1, world.sn1):
+        goal.refresh_from_db()
+        assert goal.title.endswith("(reviderad)") and goal.version == 2
+        record = goal.history.latest()
+        assert (record.history_type, record.history_change_reason, record.history_user, record.title) == (
+            "~",
+            "Import av revidering.xlsx",
+            world.admin,
+            goal.title,
+        )
