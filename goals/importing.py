@@ -31,6 +31,7 @@ Large files (more than IMPORT_ASYNC_ROWS rows) are previewed and imported by a C
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import io
 import logging
@@ -573,8 +574,9 @@ def _concrete_values(obj):
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
+@functools.cache
 def _foreign_keys(model):
-    return [f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one]
+    return tuple(f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one)
 
 
 def _cached_target(obj, f):

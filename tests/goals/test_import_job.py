@@ -312,6 +312,12 @@ def test_large_upload_is_previewed_and_imported_by_jobs(client, world, eager):
     assert "Filen kan läsas in. Nya rader: 5, ändrade: 0." in page
     assert "KF3 Trygghet i hela kommunen" in page and "Läs in ändringarna" in page
     assert not Goal.objects.filter(code="KF3").exists()
+    # The fragment htmx swaps in when the job ends carries the same form, with its CSRF token.
+    status = client.get(
+        reverse("goals:import_job_status", args=[world.municipality.slug, preview.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert status.status_code == 286
+    assert 'name="csrfmiddlewaretoken"' in status.content.decode() and "Läs in ändringarna" in status.content.decode()
 
     confirm = reverse("goals:import_job_confirm", args=[world.municipality.slug, preview.pk])
     response = client.post(confirm)
@@ -399,3 +405,15 @@ def test_only_the_importing_administrator_sees_the_job(client, world, persona):
     confirm = client.post(reverse("goals:import_job_confirm", args=[world.municipality.slug, job.pk]))
     assert confirm.status_code == (302 if persona == "admin" else JOB_ACCESS[persona])
     assert not ImportJob.objects.filter(mode=ImportJob.Mode.COMMIT).exists()
+
+
+def test_status_fragment_query_count(client, world, django_assert_max_num_queries):
+    client.force_login(world.admin)
+    job = ImportJob.objects.create(
+        municipality=world.municipality, user=world.admin, mode=ImportJob.Mode.COMMIT, filename="x.xlsx", token="t"
+    )
+    url = reverse("goals:import_job_status", args=[world.municipality.slug, job.pk])
+    # session, user, municipality, the user's memberships, root organisation, the job; polled every second, so it
+    # must stay small whatever the file.
+    with django_assert_max_num_queries(6):
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
