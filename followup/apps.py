@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FollowupConfig(AppConfig):
-    """Empty until its issue is built: no models, views or URLs yet."""
+    """The tertial follow-up and the internal control plan."""
 
     name = "followup"
     verbose_name = _("Uppföljning")

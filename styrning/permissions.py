@@ -10,6 +10,8 @@ Rules (DESIGN.md "Who uses it"):
 - Municipality-wide objects (vision, värdegrund, mandate periods) are changed by administrators of the root (KF).
 - Administrators may still correct what an adopted plan holds, unless the model says its lock holds for them too
   (`lock_applies_to_admins`: a decided budget is changed by a new decision, never in place).
+- Approval travels upward (follow-up reports): an object is approved by the reviewers (förtroendevalda) of its
+  organisation or above, or by editors and administrators of a level above it, never by those of its own level.
 - Superusers (the Django admin's staff) see and change everything; history still records every write.
 
 Views fetch with `restrict(queryset, user, VIEW)` (outside the scope: 404) and then check `can(user, obj, CHANGE)`
@@ -25,8 +27,9 @@ VIEW = "view"
 CHANGE = "change"  # edit what a plan holds; refused for editors once the plan is adopted
 REPORT = "report"  # follow-up entries (outcomes, activity status): allowed after adoption
 ADMIN = "admin"  # adopt plans, revert history, manage organisations
+APPROVE = "approve"  # approve or return what an organisation sent in (reviewers, or a level above)
 
-ACTIONS = (VIEW, CHANGE, REPORT, ADMIN)
+ACTIONS = (VIEW, CHANGE, REPORT, ADMIN, APPROVE)
 
 
 class Scope:
@@ -95,6 +98,8 @@ def restrict(queryset, user, action=VIEW):
         return queryset.filter(**{municipality_lookup: scope.municipality_ids})
     if model.organisation_path is None:
         return queryset.filter(**{municipality_lookup: scope.root_admin_municipality_ids})
+    if action == APPROVE:
+        return queryset.filter(_approve_condition(scope, model.organisation_path))
     roles = _change_roles(model, action)
     condition = Q(pk__in=[])
     for membership in scope.memberships:
@@ -113,6 +118,32 @@ def restrict(queryset, user, action=VIEW):
             in_subtree &= ~Q(**{_join(model.lock_path, "in"): model.locked_statuses})
         condition |= in_subtree
     return queryset.filter(condition)
+
+
+def _approve_condition(scope, prefix):
+    """SQL form of the approval rule: reviewers over the organisation, other roles strictly above it."""
+    condition = Q(pk__in=[])
+    for membership in scope.memberships:
+        org = membership.organisation
+        lower = "lft__gte" if membership.role == Role.REVIEWER else "lft__gt"
+        upper = "rght__lte" if membership.role == Role.REVIEWER else "rght__lt"
+        condition |= Q(
+            **{
+                _join(prefix, "tree_id"): org.tree_id,
+                _join(prefix, lower): org.lft,
+                _join(prefix, upper): org.rght,
+            }
+        )
+    return condition
+
+
+def _may_approve(scope, organisation):
+    for membership in scope.memberships:
+        if not membership.organisation.contains(organisation):
+            continue
+        if membership.role == Role.REVIEWER or membership.organisation.pk != organisation.pk:
+            return True
+    return False
 
 
 def _resolve(obj, path):
@@ -163,10 +194,18 @@ def can(user, obj, action=VIEW):
         organisation = organisation.parent
         if organisation is None:
             return False
+    if action == APPROVE:
+        return _may_approve(scope, organisation)
     roles = scope.roles_over(organisation) & set(_change_roles(model, action))
     if not roles:
         return False
     return not (action == CHANGE and Role.ADMIN not in roles and is_locked(obj))
+
+
+def takes_part(user, organisation):
+    """True if the user holds any role over `organisation` (its editors, reviewers and administrators, or above)."""
+    scope = get_scope(user)
+    return scope.is_superuser or bool(scope.roles_over(organisation))
 
 
 def require(user, obj, action):

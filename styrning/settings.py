@@ -8,6 +8,7 @@ Celery tasks executed in-process when CELERY_BROKER_URL is unset. Production set
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -122,6 +123,15 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL o
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`celery -A styrning beat`): the follow-up's deadline reminders every morning.
+CELERY_BEAT_SCHEDULE = {
+    "followup-deadline-reminders": {
+        "task": "followup.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
+# The address links in e-mails start with, e.g. https://styrning.example.se (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # The largest subtree the goal-chain page renders in one response before it loads on demand.
 GOAL_TREE_EAGER_DEPTH = env.int("GOAL_TREE_EAGER_DEPTH", default=2)

@@ -36,5 +36,6 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("assignments.urls")),
     path("", include("budget.urls")),
+    path("", include("followup.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ register = template.Library()
 def form_field(field):
     """Render a bound field the Designsystemet way: label, help text, input, validation message."""
     widget = field.field.widget
-    if isinstance(widget, forms.CheckboxSelectMultiple):
+    if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
         kind = "multi"
     elif isinstance(widget, forms.CheckboxInput):
         kind = "checkbox"
