@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from assignments.choices import AssignmentStatus
+from assignments.models import AssignmentStatusUpdate
 from assignments.services import assignment_report_status
 from styrning.choices import Role
 from styrning.models import Membership, Organisation
 from styrning.services import object_delete, object_save
-
-from assignments.choices import AssignmentStatus
-from assignments.models import AssignmentStatusUpdate
 
 from .choices import (
     DEADLINE_LEVEL_OF_KIND,
@@ -55,6 +54,7 @@ from .selectors import (
     report_goal_ids,
     report_page,
 )
+from .signals import report_approved
 
 # --- Periods ------------------------------------------------------------------------------------------------------
 
@@ -353,6 +353,7 @@ def report_approve(report, *, user, decided_by=None, decided_on=None, paragraph=
     report.approved_by = user
     object_save(report, user=user, reason=_("Godkänd"))
     _event(report, EventKind.APPROVED, user=user, comment=(comment or "").strip())
+    transaction.on_commit(lambda: report_approved.send(sender=FollowUpReport, report=report, user=user))
     return report
 
 

@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
-    """Empty until its issue is built: no models, views or URLs yet."""
+    """PDF reports rendered by Celery with WeasyPrint and archived as versions."""
 
     name = "reports"
     verbose_name = _("Rapporter")
+
+    def ready(self):
+        from followup.signals import report_approved
+
+        from .receivers import archive_approved_report
+
+        report_approved.connect(archive_approved_report, dispatch_uid="reports.archive_approved_report")

@@ -130,6 +130,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
     },
 }
+# Where PDF reports are written before they are complete and archived (default: the system's temporary folder).
+REPORT_TEMP_DIR = env("REPORT_TEMP_DIR", default=None)
 # The address links in e-mails start with, e.g. https://styrning.example.se (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 

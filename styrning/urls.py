@@ -37,5 +37,6 @@ urlpatterns = [
     path("", include("assignments.urls")),
     path("", include("budget.urls")),
     path("", include("followup.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

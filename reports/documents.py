@@ -1,0 +1,89 @@
+"""
+The report kinds. Each kind names its subject (the organisation it belongs to, a title and a key), splits itself into
+sections, prepares one section's HTML (its data fetched in a constant number of queries) and lays out the whole
+document from the base template (templates/reports/pdf/document.html: cover, table of contents with page numbers,
+running header, "Sida n av m").
+
+Kinds register themselves with `register`; `get(kind)` returns the one for a job.
+"""
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ReportKind
+
+_KINDS = {}
+
+
+@dataclass
+class Subject:
+    organisation: object
+    title: str
+    key: str
+
+
+def register(cls):
+    _KINDS[cls.kind] = cls()
+    return cls
+
+
+def get(kind):
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise LookupError(f"Unknown report kind {kind!r}") from None
+
+
+def kinds():
+    return dict(_KINDS)
+
+
+class Document:
+    """Base of a report kind."""
+
+    kind = None
+    template = "reports/pdf/document.html"
+
+    def subject(self, params):
+        raise NotImplementedError
+
+    def sections(self, job):
+        """[(key, title)] in document order."""
+        raise NotImplementedError
+
+    def render_section(self, job, section):
+        raise NotImplementedError
+
+    def front_context(self, job):
+        """Extra context for the cover and the introduction (kind-specific)."""
+        return {}
+
+    def data_source(self, job):
+        """What the document was built from, with versions (kept with the archived file)."""
+        return {"params": job.params}
+
+    def render_document(self, job, sections):
+        context = {
+            "job": job,
+            "municipality": job.municipality,
+            "title": job.title,
+            "kind_label": ReportKind(job.kind).label,
+            "generated": timezone.localtime(),
+            "sections": sections,
+            "toc": [s for s in sections if s.title],
+            **self.front_context(job),
+        }
+        return render_to_string(self.template, context)
+
+
+def section_id(section):
+    return f"avsnitt-{section.position}"
+
+
+# The kinds live in their own modules and register on import.
+from . import kinds as _kinds  # noqa: E402,F401
+
+__all__ = ["Document", "Subject", "get", "kinds", "register", "section_id", "_"]

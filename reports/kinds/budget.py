@@ -1,0 +1,1 @@
+"""Report kind: being written."""
