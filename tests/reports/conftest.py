@@ -1,0 +1,99 @@
+"""Fixtures of the PDF report tests: a follow-up period with reports, how tasks run (eagerly, or through a real
+worker when a broker is configured), and reading a PDF's text and metadata with poppler."""
+
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+
+from followup import services as followup_services
+from styrning.celery import app
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REPORT_TEMP_DIR = None
+
+
+@pytest.fixture
+def eager(settings):
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real worker (two threads, so sections run in parallel) on a queue of its own."""
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"styrning-test-{uuid.uuid4().hex}"
+    previous = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(task_always_eager=False, task_default_queue=queue)
+    try:
+        with start_worker(app, perform_ping_check=False, queues=[queue], concurrency=2, shutdown_timeout=60):
+            yield
+    finally:
+        app.conf.update(previous)
+
+
+def needs_broker():
+    return pytest.mark.skipif(not django_settings.CELERY_BROKER_URL, reason="no CELERY_BROKER_URL: tasks run eagerly")
+
+
+def wait_for(job, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        job.refresh_from_db()
+        if job.is_finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+def pdf_text(path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_info(path, *extra):
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    output = subprocess.run(["pdfinfo", *extra, str(path)], capture_output=True, text=True, check=True).stdout
+    if extra:
+        return output
+    info = {}
+    for line in output.splitlines():
+        key, _sep, value = line.partition(":")
+        info[key.strip()] = value.strip()
+    return info
+
+
+@pytest.fixture
+def followup(world):
+    """2025 T1 opened: every organisation has its report; BUN's is filled in."""
+    period = followup_services.period_create(municipality=world.municipality, year=2025, kind="t1", user=world.admin)
+    followup_services.period_open(period, user=world.admin)
+    report = period.reports.get(organisation=world.bun)
+    report.summary = "Terminen har gått enligt plan. Läsförståelsen har ökat."
+    report.budget = 500_000_000
+    report.outcome_to_date = 160_000_000
+    report.forecast = 512_000_000
+    report.deviation_analysis = "Fler barn i förskolan än budgeterat."
+    report.within_delegation = True
+    followup_services.report_save(report, user=world.official)
+    for item in report.assessments.all():
+        item.assessment = "partly"
+        item.forecast = "met"
+        item.analysis = "Läsfrämjande insatser ger effekt i årskurs 3."
+        followup_services.item_save(item, user=world.official)
+    world.followup_period = period
+    world.followup_report = report
+    return world
