@@ -150,9 +150,11 @@ class ControlPlanAdoptForm(forms.Form):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decided_by"].queryset = plan.organisation.get_ancestors(include_self=True).filter(
-            kind__in=DECIDING_KINDS
-        )
+        bodies = plan.organisation.get_ancestors(include_self=True).filter(kind__in=DECIDING_KINDS)
+        self.fields["decided_by"].queryset = bodies
+        if not self.is_bound:
+            # The nearest body above (or the organisation itself): a nämnd decides its own plan and its förvaltning's.
+            self.fields["decided_by"].initial = bodies.order_by("-level").values_list("pk", flat=True).first()
 
 
 class ControlPlanReopenForm(forms.Form):

@@ -69,9 +69,11 @@ def matrix_context(matrix):
 
 
 def number_risks(risks):
-    """Give each risk of a plan its number (1, 2, … in the order they were added), the one the matrix shows."""
+    """Give each risk of a plan its number (1, 2, … in the order they were added), the one the matrix shows, and
+    order the list by risk value, highest first (then by number)."""
     for number, risk in enumerate(sorted(risks, key=lambda r: r.pk), start=1):
         risk.number = number
+    risks.sort(key=lambda r: (-r.value, r.number))
 
 
 def attach_tertials(risks):

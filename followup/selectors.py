@@ -115,7 +115,10 @@ def report_control_ids(reports):
     period = reports[0].period
     org_ids = [r.organisation_id for r in reports]
     controls = Control.objects.filter(
-        risk__plan__organisation__in=org_ids, risk__plan__year=period.year, risk__in_plan=True
+        risk__plan__organisation__in=org_ids,
+        risk__plan__year=period.year,
+        risk__plan__status=PlanStatus.ADOPTED,
+        risk__in_plan=True,
     ).filter(**{f"report_{period.kind}": True})
     by_org = defaultdict(list)
     for pk, org_id in controls.values_list("pk", "risk__plan__organisation_id"):
@@ -813,7 +816,10 @@ def risk_matrix(risks):
 
 
 def control_plan_page(*, plan, user):
-    risks = list(plan.risks.prefetch_related("controls").order_by("-probability", "-consequence", "pk"))
+    risks = list(plan.risks.prefetch_related("controls").order_by("pk"))
+    for number, risk in enumerate(risks, start=1):
+        risk.number = number  # the same number in the matrix and in the list
+    risks.sort(key=lambda r: (-r.value, r.number))
     results = list(
         ControlResult.objects.filter(control__risk__plan=plan)
         .select_related("report__period", "control")
@@ -831,7 +837,7 @@ def control_plan_page(*, plan, user):
         "municipality": plan.organisation.municipality,
         "risks": risks,
         "matrix": risk_matrix(risks),
-        "writable": can(user, plan, CHANGE),
+        "writable": can(user, plan, CHANGE) and not plan.is_adopted,
     }
 
 

@@ -12,6 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -104,7 +105,7 @@ def period_open(period, *, user, reason=""):
         raise ValidationError(_("Perioden är redan öppen."))
     period.is_open = True
     object_save(period, user=user, reason=reason or _("Öppnad för rapportering"))
-    reports_create(period, user=user)
+    reports_create(period, user=user, is_example=period.is_example)
     return period
 
 
@@ -275,9 +276,7 @@ def _report_assignment_statuses(report, items, *, user):
     if not items:
         return
     assignment_ids = [item.assignment_id for item in items]
-    receiving = set(
-        report.organisation.assignments_received.filter(pk__in=assignment_ids).values_list("pk", flat=True)
-    )
+    receiving = set(report.organisation.assignments_received.filter(pk__in=assignment_ids).values_list("pk", flat=True))
     latest = {}
     for update in AssignmentStatusUpdate.objects.filter(
         assignment__in=assignment_ids, organisation=report.organisation_id
@@ -286,7 +285,10 @@ def _report_assignment_statuses(report, items, *, user):
     for item in items:
         if item.assignment_id not in receiving:
             continue
-        if item.assignment.status == item.status and latest.get(item.assignment_id) == (item.status, item.comment.strip()):
+        if item.assignment.status == item.status and latest.get(item.assignment_id) == (
+            item.status,
+            item.comment.strip(),
+        ):
             continue
         assignment_report_status(
             item.assignment, organisation=report.organisation, status=item.status, comment=item.comment, user=user
@@ -388,6 +390,8 @@ def comment_add(report, *, user, text, parent=None):
 
 
 def control_plan_save(plan, *, user, expected_version=None, reason=""):
+    if plan.pk is not None:
+        _require_draft_plan(plan)
     return object_save(plan, user=user, expected_version=expected_version, reason=reason)
 
 
@@ -426,7 +430,9 @@ def control_plan_adopt(plan, *, user, decided_by, decided_on, paragraph="", regi
     if plan.status == PlanStatus.ADOPTED:
         raise ValidationError(_("Planen är redan beslutad."))
     missing = [
-        risk.process for risk in plan.risks.filter(in_plan=True).prefetch_related("controls") if not risk.controls.all()
+        f"{risk.process} ({Truncator(risk.description).chars(40)})"
+        for risk in plan.risks.filter(in_plan=True).prefetch_related("controls")
+        if not risk.controls.all()
     ]
     if missing:
         raise ValidationError(
@@ -451,11 +457,11 @@ def control_plan_reopen(plan, *, user, reason):
     return object_save(plan, user=user, reason=_("Öppnad igen: %(reason)s") % {"reason": reason.strip()})
 
 
-def control_plan_create(*, organisation, year, user, description="", is_example=False):
+def control_plan_create(*, organisation, year, user, description="", is_example=False, reason=""):
     return object_save(
         InternalControlPlan(organisation=organisation, year=year, description=description, is_example=is_example),
         user=user,
-        reason=_("Skapad"),
+        reason=reason or _("Skapad"),
     )
 
 
