@@ -17,7 +17,7 @@ from styrning.permissions import VIEW, can, restrict
 from styrning.views import municipality_for
 
 from . import documents, selectors, services
-from .models import ReportFile, ReportJob
+from .models import JobStatus, ReportFile, ReportJob
 
 PARAM_NAMES = ("report", "period", "municipality", "organisation", "year", "budget")
 
@@ -74,7 +74,11 @@ def job_detail(request, pk):
 def job_status(request, pk):
     """The progress fragment htmx polls every second until the job is done or failed."""
     job = _job(request, pk)
-    return render(request, "reports/inc/job_status.html", {"job": job, "now": timezone.now()})
+    context = {"job": job, "now": timezone.now()}
+    if job.status == JobStatus.DONE:
+        # The new version joins the list below the status, out of band.
+        context["oob_versions"] = selectors.versions(job=job, user=request.user)
+    return render(request, "reports/inc/job_status.html", context)
 
 
 @require_POST
