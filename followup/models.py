@@ -47,6 +47,8 @@ from .choices import (
 )
 
 YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
+# The levels where an åtgärdsplan is drawn up (förvaltningen) and decided (nämnden, styrelsen) (004).
+ACTION_PLAN_LEVELS = (DeadlineLevel.ADMINISTRATION, DeadlineLevel.COMMITTEE, DeadlineLevel.EXECUTIVE_BOARD)
 SCALE_VALIDATORS = [MinValueValidator(SCALE[0]), MaxValueValidator(SCALE[-1])]
 
 
@@ -265,9 +267,11 @@ class FollowUpReport(BaseModel, DecisionFields):
         return size > 0
 
     def needs_action_plan(self):
-        """004: at T1 and T2 a deficit that cannot be handled within delegation needs an åtgärdsplan."""
+        """004: at T1 and T2 a deficit that cannot be handled within the förvaltning's delegation needs an
+        åtgärdsplan, drawn up by the förvaltning and decided by the nämnd (or styrelse) with the report."""
         return (
             self.period.has_forecast
+            and self.level in ACTION_PLAN_LEVELS
             and self.deviation is not None
             and self.deviation < 0
             and self.deviation_passes_threshold()

@@ -203,8 +203,12 @@ def report_problems(report, *, assessments, assignment_items, control_results, a
             problems.append(_("Målet %(goal)s: analys saknas (krävs när målet inte är uppfyllt).") % {"goal": name})
         # KS sets the overall assessment of KF's goals; where it differs from the roll-up it says why.
         suggestion = (
-            getattr(item, "suggestion", None) if report.organisation.kind == OrganisationKind.EXECUTIVE_BOARD else None
+            getattr(item, "suggestion", None)
+            if report.organisation.kind == OrganisationKind.EXECUTIVE_BOARD and item.goal.level == GoalLevel.MUNICIPAL
+            else None
         )
+        if suggestion is not None and not suggestion.assessed:
+            suggestion = None  # nothing below is assessed yet: there is no roll-up to differ from
         if (
             suggestion is not None
             and suggestion.assessment
@@ -460,6 +464,36 @@ def report_items(report):
     return assessments, assignment_items, control_results, actions
 
 
+def _attach_suggestions(report, assessments, goal_ids, children=None):
+    """Give each assessment its contributing goals and the roll-up's suggestion (`contributions`, `suggestion`)."""
+    period = report.period
+    by_goal = contributions(goal_ids, period=period, organisation_ids=[c.pk for c in children] if children else None)
+    if report.organisation.kind == OrganisationKind.EXECUTIVE_BOARD:
+        # KF's goals roll up from the nämnders' (and bolagens) goals, wherever they sit in the tree.
+        kf_ids = [a.goal_id for a in assessments if a.goal.level == GoalLevel.MUNICIPAL]
+        by_goal.update(contributions(kf_ids, period=period, level=GoalLevel.COMMITTEE))
+    for item in assessments:
+        item.contributions = by_goal.get(item.goal_id, [])
+        item.suggestion = suggest([c.value for c in item.contributions]) if item.contributions else None
+
+
+def submission_problems(report):
+    """What stops the report from being sent in, and its assignment rows: the same list the page shows, in fewer
+    queries (no indicators, comments or child reports)."""
+    assessments, assignment_items, control_results, actions = report_items(report)
+    if report.organisation.kind == OrganisationKind.EXECUTIVE_BOARD:
+        kf = [a for a in assessments if a.goal.level == GoalLevel.MUNICIPAL]
+        _attach_suggestions(report, kf, [], None)
+    problems = report_problems(
+        report,
+        assessments=assessments,
+        assignment_items=assignment_items,
+        control_results=control_results,
+        actions=actions,
+    )
+    return problems, assignment_items
+
+
 def report_page(*, report, user, today=None):
     """Everything the report page shows, in a constant number of queries (however many goals or child reports)."""
     today = today or timezone.localdate()
@@ -475,7 +509,7 @@ def report_page(*, report, user, today=None):
     child_reports = {
         r.organisation_id: r
         for r in FollowUpReport.objects.filter(period=period, organisation__in=children)
-        .select_related("organisation")
+        .select_related("organisation", "period")
         .annotate(assessed=Count("assessments", filter=~Q(assessments__assessment="")), goals=Count("assessments"))
     }
     deadlines = list(period.deadlines.all())
@@ -502,14 +536,7 @@ def report_page(*, report, user, today=None):
         )
     else:
         council_rows = []
-    by_goal = contributions(goal_ids, period=period, organisation_ids=[c.pk for c in children] or None)
-    if organisation.kind == OrganisationKind.EXECUTIVE_BOARD:
-        # KF's goals roll up from the nämnders' (and bolagens) goals, wherever they sit in the tree.
-        kf_ids = [a.goal_id for a in assessments if a.goal.level == GoalLevel.MUNICIPAL]
-        by_goal.update(contributions(kf_ids, period=period, level=GoalLevel.COMMITTEE))
-    for item in assessments:
-        item.contributions = by_goal.get(item.goal_id, [])
-        item.suggestion = suggest([c.value for c in item.contributions]) if item.contributions else None
+    _attach_suggestions(report, assessments, goal_ids, children)
 
     previous = previous_period(period)
     previous_report = (
@@ -715,7 +742,7 @@ def dashboard(*, period, user, today=None):
 
     reports = list(
         restrict(FollowUpReport.objects.filter(period=period), user, VIEW)
-        .select_related("organisation")
+        .select_related("organisation", "period")
         .order_by("organisation__tree_id", "organisation__lft")
     )
     report_of = {r.organisation_id: r for r in reports}

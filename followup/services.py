@@ -5,6 +5,7 @@ plan, and the deadline reminders. Every write goes through `object_save` (histor
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,8 +55,11 @@ from .selectors import (
     report_control_ids,
     report_goal_ids,
     report_page,
+    submission_problems,
 )
 from .signals import report_approved
+
+logger = logging.getLogger(__name__)
 
 # --- Periods ------------------------------------------------------------------------------------------------------
 
@@ -302,11 +306,10 @@ def report_submit(report, *, user):
     assignments with the report's comments."""
     _lock(report)
     _require_writable(report)
-    page = report_page(report=report, user=user)
-    problems = page["problems"]
+    problems, assignment_items = submission_problems(report)
     if problems:
         raise ValidationError(problems)
-    _report_assignment_statuses(report, page["assignment_items"], user=user)
+    _report_assignment_statuses(report, assignment_items, user=user)
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
     report.submitted_by = user
@@ -330,9 +333,12 @@ def report_return(report, *, user, comment):
 
 
 @transaction.atomic
-def report_approve(report, *, user, decided_by=None, decided_on=None, paragraph="", registration_number="", comment=""):
+def report_approve(
+    report, *, user, decided_by=None, decided_on=None, paragraph="", registration_number="", comment="", archive=True
+):
     """Approve a report that was sent in. At nämnd, KS and KF level approval is the body's decision (organ, date, §,
-    dnr); the report is then locked."""
+    dnr); the report is then locked. With `archive`, the apps above are told (report_approved) so that the decided
+    document is archived (the demo loader, which approves ninety example reports, does without)."""
     _lock(report)
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError(_("Bara en inskickad rapport kan godkännas."))
@@ -355,8 +361,16 @@ def report_approve(report, *, user, decided_by=None, decided_on=None, paragraph=
     report.approved_by = user
     object_save(report, user=user, reason=_("Godkänd"))
     _event(report, EventKind.APPROVED, user=user, comment=(comment or "").strip())
-    transaction.on_commit(lambda: report_approved.send(sender=FollowUpReport, report=report, user=user))
+    if archive:
+        transaction.on_commit(lambda: _announce_approval(report, user))
     return report
+
+
+def _announce_approval(report, user):
+    """Tell the apps above (the approval copy of the PDF); the approval stands whatever a receiver does."""
+    for receiver, result in report_approved.send_robust(sender=FollowUpReport, report=report, user=user):
+        if isinstance(result, Exception):
+            logger.error("After approving report %s, %r failed: %r", report.pk, receiver, result)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from goals.choices import GoalLevel
 from goals.models import Indicator, Outcome
 from goals.services import outcome_save
 from styrning.forms import apply_validation_error
@@ -190,9 +191,9 @@ def report_detail(request, pk):
         services.reports_fill([report], user=request.user)
     context = selectors.report_page(report=report, user=request.user)
     _attach_forms(context, request.user)
-    context["return_form"] = ReturnForm()
-    context["approve_form"] = ApproveForm(report=report)
-    context["reopen_form"] = ReopenForm()
+    context["return_form"] = ReturnForm(auto_id="id_return_%s")
+    context["approve_form"] = ApproveForm(report=report, auto_id="id_approve_%s")
+    context["reopen_form"] = ReopenForm(auto_id="id_reopen_%s")
     context["comment_form"] = CommentForm()
     return render(request, "followup/report.html", context)
 
@@ -205,7 +206,7 @@ def _attach_forms(context, user):
     context["summary_form"] = ReportSummaryForm(instance=report, user=user)
     context["economy_form"] = EconomyForm(instance=report, user=user)
     for item in context["assessments"]:
-        suggestion = item.suggestion if context["is_board"] else None
+        suggestion = item.suggestion if context["is_board"] and item.goal.level == GoalLevel.MUNICIPAL else None
         item.form = AssessmentForm(instance=item, user=user, suggestion=suggestion, prefix=f"a{item.pk}")
     for item in context["assignment_items"]:
         item.form = AssignmentItemForm(instance=item, user=user, prefix=f"u{item.pk}")
@@ -219,6 +220,9 @@ def _attach_forms(context, user):
 def _render_saved(request, report, template, context, *, saved):
     """The htmx answer to a section's save: the section's status (saved or the errors, inline) and, out of band,
     the report's list of what is missing and the fresh version of the form."""
+    if not saved:
+        # What is missing follows what is stored, not the refused values.
+        report = FollowUpReport.objects.select_related(*REPORT_RELATED).get(pk=report.pk)
     page = selectors.report_page(report=report, user=request.user)
     context.update(
         report=report,

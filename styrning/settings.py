@@ -123,6 +123,8 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL o
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks go to when none is named (workers consume it with -Q); one per installation on a shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Celery beat (`celery -A styrning beat`): the follow-up's deadline reminders every morning.
 CELERY_BEAT_SCHEDULE = {
     "followup-deadline-reminders": {
