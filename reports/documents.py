@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .fonts import font_css
 from .models import ReportKind
 
 _KINDS = {}
@@ -74,6 +76,7 @@ class Document:
             "generated": timezone.localtime(),
             "sections": sections,
             "toc": [s for s in sections if s.title],
+            "font_css": mark_safe(font_css()),  # noqa: S308 - the project's own font rules
             **self.front_context(job),
         }
         return render_to_string(self.template, context)
