@@ -190,7 +190,9 @@ def main():
         }
         results[workers]["per_page_s"] = results[workers]["total_s"] / results[workers]["pages"]
     speedup = results[1]["total_s"] / results[2]["total_s"]
-    print(f"{'arbetare':>8} {'sidor':>6} {'avsnitt':>8} {'totalt s':>9} {'avsnitt s':>10} {'layout s':>9} {'s/sida':>7}")
+    print(
+        f"{'arbetare':>8} {'sidor':>6} {'avsnitt':>8} {'totalt s':>9} {'avsnitt s':>10} {'layout s':>9} {'s/sida':>7}"
+    )
     for workers, r in results.items():
         print(
             f"{workers:>8} {r['pages']:>6} {r['sections']:>8} {r['total_s']:>9.1f} {r['sections_s']:>10.1f} "

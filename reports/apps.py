@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from followup.signals import report_approved
 
+        from . import kinds  # noqa: F401 - the report kinds register themselves
         from .receivers import archive_approved_report
 
         report_approved.connect(archive_approved_report, dispatch_uid="reports.archive_approved_report")

@@ -4,7 +4,8 @@ sections, prepares one section's HTML (its data fetched in a constant number of 
 document from the base template (templates/reports/pdf/document.html: cover, table of contents with page numbers,
 running header, "Sida n av m").
 
-Kinds register themselves with `register`; `get(kind)` returns the one for a job.
+Kinds register themselves with `register` when reports.kinds is imported (ReportsConfig.ready); `get(kind)` returns
+the one for a job.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
 from .fonts import font_css
 from .models import ReportKind
@@ -86,7 +86,4 @@ def section_id(section):
     return f"avsnitt-{section.position}"
 
 
-# The kinds live in their own modules and register on import.
-from . import kinds as _kinds  # noqa: E402,F401
 
-__all__ = ["Document", "Subject", "get", "kinds", "register", "section_id", "_"]

@@ -2,7 +2,7 @@
 Celery tasks of the PDF reports: `start_report` splits a job into sections and runs them as a chord of
 `render_section` tasks (in parallel on as many workers as there are) whose body, `assemble_report`, lays out and
 archives the PDF. Each task calls one service, imported in its body. Any error ends the job as failed with its
-message; no file is left behind (reports.services).
+message; no file is left behind (reports.pipeline).
 """
 
 import logging
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 def _fail(job_id, exc):
-    from .services import ReportError, job_fail
+    from .pipeline import ReportError, job_fail
 
     if isinstance(exc, ReportError):
         message = str(exc)
@@ -28,7 +28,7 @@ def _fail(job_id, exc):
 
 @shared_task
 def start_report(job_id):
-    from .services import job_start
+    from .pipeline import job_start
 
     try:
         positions = job_start(job_id)
@@ -44,7 +44,7 @@ def start_report(job_id):
 
 @shared_task
 def render_section(job_id, position):
-    from .services import section_render
+    from .pipeline import section_render
 
     try:
         section_render(job_id, position)
@@ -54,7 +54,7 @@ def render_section(job_id, position):
 
 @shared_task
 def assemble_report(job_id):
-    from .services import job_assemble
+    from .pipeline import job_assemble
 
     try:
         job_assemble(job_id)
