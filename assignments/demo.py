@@ -1,29 +1,37 @@
 """
-The assignments of the demo municipalities, from `fixtures/demo/assignments/<slug>.json`: Skara's assignments to
-kommunstyrelsen verbatim from seed 000 (budget 2023) and example assignments elsewhere, with their money, later
-decisions (one extended, one ended) and status reports. Written through the services, so with history.
+The assignments of the demo municipalities: Skara's assignments to kommunstyrelsen verbatim from seed 000 (budget
+2023) and example assignments elsewhere, with their money, later decisions (one extended, one ended) and status
+reports.
 
-Each item: {"code", "title", "description", "kind", "given_by", "lead", "receivers": [org codes], "start_year",
-"end_year", "due_date", "goals": [goal codes], "amounts": [[org, year, kronor, comment]],
-"decision": {"by", "on", "paragraph", "dnr"}, "events": [{"kind", "by", "on", "paragraph", "dnr", "budget_year",
-"changes": {field: value}, "comment"}], "status_reports": [{"org", "status", "comment"}], "example"}.
-"example" defaults to true; the decisions and status reports around seed text are always example data.
+The assignments as they were given, with the giving decision and their money, are rows of the municipality's import
+workbook (sheets Uppdrag and Uppdragsbelopp of `fixtures/<slug>.xlsx`), imported through the import service (see
+goals.demo). What happened to them afterwards is in the "assignments" section of `fixtures/demo/<slug>.json`, written
+through the services after the import:
+
+    assignments  [{"code"*, "status_reports": [{"org"*, "status"*, "comment"*}],
+                   "events": [{"kind"*, "by"*, "on"*, "paragraph", "dnr", "budget_year"*, "changes": {field: value},
+                               "comment"}]}]
+
+The decisions and status reports around seed text are example data: the seed gives an assignment's text, not the
+reference of the decision that gave it, so the loader marks the imported giving decisions as example data too (the
+workbook's Exempeldata column describes the assignment; the decision columns have no flag of their own).
 """
 
 import datetime
-import json
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from goals.models import Goal
+from goals.demo import import_workbook_sheets
 from styrning.models import Organisation
+from styrning.services import object_save
 
 from . import services
-from .models import Assignment
+from .choices import DecisionKind
+from .models import Assignment, AssignmentDecision
+from .resources import AssignmentAmountResource, AssignmentResource
 
-DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo" / "assignments"
+REASON = "Demodata"
+SHEETS = (AssignmentResource.sheet_name, AssignmentAmountResource.sheet_name)
 
 
 def _date(value):
@@ -41,49 +49,37 @@ def _decision(spec, orgs):
 
 def load_municipality(municipality, data, *, user):
     """Load the municipality's demo assignments unless it has assignments already. Returns {"uppdrag": n}."""
-    path = DEMO_DIR / f"{municipality.slug}.json"
-    if not path.exists() or Assignment.objects.filter(municipality=municipality).exists():
-        return {"uppdrag": Assignment.objects.filter(municipality=municipality).count()}
-    items = json.loads(path.read_text(encoding="utf-8"))["assignments"]
+    assignments = Assignment.objects.filter(municipality=municipality)
+    if assignments.exists():
+        return {"uppdrag": assignments.count()}
+    if import_workbook_sheets(municipality, user=user, sheets=SHEETS) is None:
+        return {"uppdrag": 0}  # the workbook has no assignments
+    _mark_giving_decisions_as_examples(municipality, user=user)
     orgs = {o.code: o for o in Organisation.objects.filter(municipality=municipality)}
-    goals = {g.code: g for g in Goal.objects.filter(municipality=municipality)}
-    for item in items:
-        where = f"{path.name}: uppdraget {item['code']}"
+    by_code = {a.code: a for a in assignments.select_related("given_by", "lead")}
+    for item in data.get("assignments", []):
+        where = f"uppdraget {item['code']}"
         try:
-            _load_item(item, municipality=municipality, orgs=orgs, goals=goals, user=user)
+            _load_later(by_code[item["code"]], item, orgs=orgs, user=user)
         except KeyError as exc:
             raise ValidationError(f"{where}: okänd kod {exc}") from None
         except ValidationError as exc:
             raise ValidationError(f"{where}: {'; '.join(exc.messages)}") from None
-    return {"uppdrag": len(items)}
+    return {"uppdrag": assignments.count()}
 
 
-def _load_item(item, *, municipality, orgs, goals, user):
-    example = item.get("example", True)
-    assignment = Assignment(
-        municipality=municipality,
-        code=item["code"],
-        title=item["title"],
-        description=item.get("description", ""),
-        kind=item.get("kind", "assignment"),
-        given_by=orgs[item["given_by"]],
-        lead=orgs[item["lead"]],
-        start_year=item["start_year"],
-        end_year=item.get("end_year"),
-        due_date=_date(item.get("due_date")),
-        is_example=example,
+def _mark_giving_decisions_as_examples(municipality, *, user):
+    """Mark the imported giving decisions as example data (their references are made up; see the module docstring)."""
+    decisions = AssignmentDecision.objects.filter(
+        assignment__municipality=municipality, kind=DecisionKind.GIVEN, is_example=False
     )
-    services.assignment_give(
-        assignment=assignment,
-        receivers=[orgs[code] for code in item["receivers"]],
-        amounts=[(orgs[org], year, kronor, comment) for org, year, kronor, comment in item.get("amounts", [])],
-        goals=[goals[code] for code in item.get("goals", [])],
-        decision=_decision(item["decision"], orgs),
-        user=user,
-        reason="Demodata",
-        # The seed gives the assignments' text, not the decision's reference: that reference is an example.
-        decision_is_example=True,
-    )
+    for decision in decisions:
+        decision.is_example = True
+        object_save(decision, user=user, reason=REASON)
+
+
+def _load_later(assignment, item, *, orgs, user):
+    """The status reports and later decisions of an imported assignment."""
     for report in item.get("status_reports", []):
         services.assignment_report_status(
             assignment,
@@ -91,7 +87,7 @@ def _load_item(item, *, municipality, orgs, goals, user):
             status=report["status"],
             comment=report["comment"],
             user=user,
-            today=datetime.date(item["start_year"], 11, 30),
+            today=datetime.date(assignment.start_year, 11, 30),
             is_example=True,
         )
     for event in item.get("events", []):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from goals.importing import CodeListWidget, CodeWidget, Problem, SheetResource, register
+from goals.importing import CodeListWidget, CodeWidget, SheetResource, register
 from goals.models import Goal
 from goals.resources import organisations
 from styrning.models import Organisation
@@ -152,7 +152,7 @@ class AssignmentResource(SheetResource):
 
     sheet_name = "Uppdrag"
     order = 60
-    kind = "assignment"
+    reference_kind = "assignment"
     key_fields = ("code",)
     required_columns = ("code", "title", "given_by", "lead", "start_year")
     required_values = ("code", "title", "given_by", "lead", "start_year")
@@ -195,7 +195,6 @@ class AssignmentResource(SheetResource):
 
     code = Field(attribute="code", column_name=gettext_lazy("Kod"), widget=TextWidget())
     title = Field(attribute="title", column_name=gettext_lazy("Rubrik"), widget=TextWidget())
-    # Not named "kind": a field would replace the resource's `kind` (its reference kind) in the class.
     assignment_kind = Field(attribute="kind", column_name=gettext_lazy("Typ"), widget=ChoiceWidget(AssignmentKind))
     description = Field(attribute="description", column_name=gettext_lazy("Beskrivning"), widget=TextWidget())
     given_by = Field(attribute="given_by", column_name=gettext_lazy("Givet av"), widget=CodeWidget())
@@ -405,7 +404,7 @@ class AssignmentResource(SheetResource):
         if errors:
             raise ValidationError(errors)
         if not new and not pending.changes and self._decision_differs(assignment, values):
-            self._warn(
+            self.warn(
                 _(
                     "uppdraget %(code)s: beslutskolumnerna skiljer sig från uppdragets senaste beslut, men raden "
                     "ändrar inget som beslutas, så inget beslut sparas (ett registrerat beslut ändras inte genom "
@@ -420,12 +419,6 @@ class AssignmentResource(SheetResource):
             name in values and display(values[name]) != self.current_display(None, name, assignment)
             for name in DECISION_FIELDS
         )
-
-    def _warn(self, message):
-        # The engine gives the resource its sheet's report while the sheet is imported.
-        report = getattr(self, "report", None)
-        if report is not None:
-            report.warnings.append(Problem(message=message, sheet=report.name))
 
     def _refuse_fixed_changes(self, assignment, values, errors):
         for name in FIXED_FIELDS:
@@ -610,7 +603,7 @@ class AssignmentAmountResource(SheetResource):
 
     sheet_name = "Uppdragsbelopp"
     order = 70
-    kind = "assignment_amount"
+    reference_kind = "assignment_amount"
     key_fields = ("assignment", "organisation", "year")
     required_columns = ("assignment", "organisation", "year", "amount")
     required_values = ("assignment", "organisation", "year", "amount")

@@ -1,42 +1,51 @@
 """
-The budgets and budget calendars (årshjul) of the demo municipalities, from the "budget" and "calendar" sections of
-`fixtures/demo/<slug>.json`. Written through the services, so with history. Each section loads only if the
-municipality has no budget (no årshjul) yet, so a demo loaded before this app existed gains its content.
+The budgets and budget calendars (årshjul) of the demo municipalities. The budgets, their planning prerequisites and
+their decisions are the "budget" section of `fixtures/demo/<slug>.json`; the frames and adjustments of each version
+are rows of the municipality's import workbook (sheets Ramar and Ramjusteringar of `fixtures/<slug>.xlsx`), imported
+through the import service (see goals.demo) version by version, between the decisions, as a municipality would: a
+decided version is locked and the next one starts as a copy of it. The årshjul is the "calendar" section. Everything
+is written through the services, so with history. Each section loads only if the municipality has no budget (no
+årshjul) yet, so a demo loaded before this app existed gains its content.
 
     budget    [{"year"*, "title", "description", "example",
                 "assumptions": {"<year>": {"tax_revenue"*, "financial_items", "population", "result_target"}},
                 "decisions": [{"kind"*, "title", "description",
-                               "decided": {"by"*, "on"*, "paragraph", "dnr"},    no "decided": the version stays a draft
-                               "frames": {"<org>": [mkr per year of the budget]},
-                               "adjustments": [{"org"*, "reason"*, "amounts"*: [mkr per year], "assignment"}]}]}]
+                               "decided": {"by"*, "on"*, "paragraph", "dnr"}}]}]   no "decided": stays a draft
               The first decision starts empty; each later one is a new version of the one before it (a copy of its
-              frames and adjustments), whose "frames" replace the copied ones and whose "adjustments" are added.
-              Amounts are in mkr (null: none that year); assumptions' amounts too. The assignments' own money is
-              not here: it is entered on the assignments (fixtures/demo/assignments/).
+              frames and adjustments). Each version's frames and adjustments are the workbook's rows with its
+              budget year and version number: imported before the version is decided, they fill the first version
+              and change the copy in a later one (a copied row that the workbook repeats unchanged changes nothing).
+              The assumptions' amounts are in mkr. The assignments' own money is not here: it is on the
+              assignments (the workbook's sheet Uppdragsbelopp).
     calendar  [{"year"*, "title", "description", "example",
                 "milestones": [{"description"*, "date" | "month", "timing", "body", "org", "kind", "status"}],
                 "standard": true, "dates": {"<kind>": "YYYY-MM-DD"}, "late": ["<kind>"]}]
               "standard": the budget process's steps (services.standard_milestones), with exact dates for the kinds
               in "dates" and, as in a live årshjul, steps whose time has passed done except the kinds in "late".
 
-"example" defaults to true for everything except what a seed document says ("example": false).
+"example" defaults to true for everything except what a seed document says ("example": false); the workbook's rows
+have their own Exempeldata column.
 """
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assignments.models import Assignment
+from goals.demo import import_workbook_sheets, read_workbook, workbook_part, workbook_path
 from styrning.models import Organisation
 from styrning.money import MILLION, to_kronor
+from styrning.spreadsheets import parse_integer
 
 from . import services
 from .choices import MilestoneStatus
 from .models import Budget, BudgetAssumptions, BudgetDecision, Calendar, Frame, FrameAdjustment, Milestone
+from .resources import FrameAdjustmentResource, FrameResource
 
 REASON = "Demodata"
+SHEETS = (FrameResource.sheet_name, FrameAdjustmentResource.sheet_name)
 
 
 def load_municipality(municipality, data, *, user):
@@ -44,9 +53,9 @@ def load_municipality(municipality, data, *, user):
     orgs = None
     if data.get("budget") and not Budget.objects.filter(municipality=municipality).exists():
         orgs = _organisations(municipality)
-        assignments = {a.code: a for a in Assignment.objects.filter(municipality=municipality)}
         for spec in data["budget"]:
-            _in(f"budget {spec.get('year')}", _budget, spec, municipality, orgs, assignments, user)
+            _in(f"budget {spec.get('year')}", _budget, spec, municipality, orgs, user)
+        _check_every_version_loaded(municipality)
     if data.get("calendar") and not Calendar.objects.filter(municipality=municipality).exists():
         orgs = orgs or _organisations(municipality)
         for spec in data["calendar"]:
@@ -87,7 +96,7 @@ def _example(spec):
 # --- Budgets ----------------------------------------------------------------------------------------------------------
 
 
-def _budget(spec, municipality, orgs, assignments, user):
+def _budget(spec, municipality, orgs, user):
     example = _example(spec)
     budget = Budget(
         municipality=municipality,
@@ -110,10 +119,10 @@ def _budget(spec, municipality, orgs, assignments, user):
         services.assumptions_save(assumptions, user=user, reason=REASON)
     previous = None
     for decision_spec in spec.get("decisions", []):
-        previous = _decision(decision_spec, budget, previous, orgs, assignments, user, example=example)
+        previous = _decision(decision_spec, budget, previous, orgs, user, example=example)
 
 
-def _decision(spec, budget, previous, orgs, assignments, user, *, example):
+def _decision(spec, budget, previous, orgs, user, *, example):
     if previous is None:
         decision = services.budget_decision_create(
             budget=budget,
@@ -133,32 +142,7 @@ def _decision(spec, budget, previous, orgs, assignments, user, *, example):
             user=user,
             reason=REASON,
         )
-    years = budget.years
-    if spec.get("frames"):
-        amounts = {}
-        for code, values in spec["frames"].items():
-            for year, mkr in zip(years, values, strict=True):
-                amounts[(orgs[code], year)] = _kronor(mkr)
-        services.frame_table_save(decision, amounts=amounts, user=user, reason=REASON)
-    frames = {(f.organisation.code, f.year): f for f in decision.frames.select_related("organisation", "decision")}
-    for adjustment in spec.get("adjustments", []):
-        for year, mkr in zip(years, adjustment["amounts"], strict=True):
-            if mkr is None:
-                continue
-            frame = frames.get((adjustment["org"], year))
-            if frame is None:
-                raise ValidationError(f"{adjustment['org']} saknar ram {year} för justeringen {adjustment['reason']!r}")
-            services.adjustment_save(
-                FrameAdjustment(
-                    frame=frame,
-                    amount=_kronor(mkr),
-                    reason=adjustment["reason"],
-                    assignment=assignments[adjustment["assignment"]] if adjustment.get("assignment") else None,
-                    is_example=example,
-                ),
-                user=user,
-                reason=REASON,
-            )
+    import_workbook_sheets(budget.municipality, user=user, sheets=SHEETS, rows=_version_rows(decision))
     decided = spec.get("decided")
     if decided:
         decision = services.budget_decision_decide(
@@ -171,6 +155,43 @@ def _decision(spec, budget, previous, orgs, assignments, user, *, example):
             reason=REASON,
         )
     return decision
+
+
+@functools.cache
+def _version_columns():
+    """The headers of the budget year and the version in the budget sheets (the same in both)."""
+    resource = FrameResource()
+    return str(resource.column_name("budget_year")), str(resource.column_name("version"))
+
+
+def _row_version(row):
+    """(budget year, version number) that a budget row of the workbook names; None if a cell cannot be read."""
+    year_column, version_column = _version_columns()
+    try:
+        return parse_integer(row.get(year_column)), parse_integer(row.get(version_column))
+    except ValueError:
+        return None
+
+
+def _version_rows(decision):
+    """A filter of the workbook's budget rows: those of the decision's budget year and version, and those whose
+    version cannot be read (so that the import names the cell)."""
+    wanted = (decision.budget.year, decision.number)
+    return lambda _sheet, row: _row_version(row) in (wanted, None)
+
+
+def _check_every_version_loaded(municipality):
+    """Refuse budget rows of the workbook that name a version the file's decisions do not make (never imported)."""
+    made = set(BudgetDecision.objects.filter(budget__municipality=municipality).values_list("budget__year", "number"))
+    workbook = workbook_part(read_workbook(municipality.slug), sheets=SHEETS)
+    for sheet in workbook.sheets:
+        for number, cells in sheet.rows:
+            version = _row_version(dict(zip(sheet.headers, cells, strict=True)))
+            if version is not None and version not in made:
+                raise ValidationError(
+                    f"{workbook_path(municipality.slug).name}, blad {sheet.name}, rad {number}: budget {version[0]} "
+                    f"får ingen version {version[1]} av besluten i demofilen, så raden skulle inte läsas in"
+                )
 
 
 # --- The årshjul ------------------------------------------------------------------------------------------------------

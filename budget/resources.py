@@ -25,7 +25,7 @@ from import_export.fields import Field
 
 from assignments.models import Assignment
 from assignments.resources import KronorWidget, assignments
-from goals.importing import CodeWidget, Problem, SheetResource, register
+from goals.importing import CodeWidget, SheetResource, register
 from goals.resources import organisations
 from styrning.models import Organisation
 from styrning.spreadsheets import BooleanWidget, IntegerWidget, TextWidget
@@ -168,7 +168,7 @@ class FrameResource(_BudgetSheet):
     sheet_name = "Ramar"
     sheet_aliases = ("Ram", "Budgetramar")
     order = 80
-    kind = "frame"
+    reference_kind = "frame"
     key_fields = ("budget_year", "version", "organisation", "year")
     required_columns = ("budget_year", "version", "organisation", "year", "amount")
     required_values = ("budget_year", "version", "organisation", "year", "amount")
@@ -267,16 +267,12 @@ class FrameResource(_BudgetSheet):
             decision = frame.decision
             budgets(ctx)[decision.budget.year] = decision.budget
             budget_decisions(ctx)[(decision.budget.year, decision.number)] = decision
-            self.report.warnings.append(
-                Problem(
-                    message=_(
-                        "budget %(year)s fanns inte och skapas med version 1, ett utkast till rambudget; besluta "
-                        "den på budgetsidan"
-                    )
-                    % {"year": decision.budget.year},
-                    sheet=self.report.name,
-                    row=row,
+            self.warn(
+                _(
+                    "budget %(year)s fanns inte och skapas med version 1, ett utkast till rambudget; besluta den på "
+                    "budgetsidan"
                 )
+                % {"year": decision.budget.year}
             )
         frames(ctx)[frame_key(frame)] = frame
 
@@ -291,7 +287,7 @@ class FrameAdjustmentResource(_BudgetSheet):
     sheet_name = "Ramjusteringar"
     sheet_aliases = ("Justeringar",)
     order = 90
-    kind = "frame_adjustment"
+    reference_kind = "frame_adjustment"
     key_fields = ("budget_year", "version", "organisation", "year", "reason")
     required_columns = ("budget_year", "version", "organisation", "year", "amount", "reason")
     required_values = ("budget_year", "version", "organisation", "year", "amount", "reason")

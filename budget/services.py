@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from styrning.choices import OrganisationKind
 from styrning.models import Organisation
-from styrning.services import StaleObjectError, object_delete, object_save
+from styrning.services import StaleObjectError, history_reason, object_delete, object_save
 
 from .choices import DecisionKind, DecisionStatus, MilestoneKind, MilestoneStatus
 from .models import (
@@ -100,7 +100,7 @@ def budget_decision_new_version(previous, *, kind, user, title="", description="
         previous=previous,
         is_example=previous.is_example,
     )
-    reason = reason or _("Ny version av %(decision)s") % {"decision": previous}
+    reason = history_reason(reason or _("Ny version av %(decision)s") % {"decision": previous})
     budget_decision_save(decision, user=user, reason=reason)
     frames = list(previous.frames.select_related("organisation").prefetch_related("adjustments"))
     copies = []

@@ -2,74 +2,64 @@
 The demo: the seed municipalities (Vaggeryd, Säter, Vimmerby, Skara) with their organisations, vision, värdegrund,
 styrdokument, plans, goal chain, indicators, targets and outcomes, plus three demo users.
 
-The content lives in `fixtures/demo/<slug>.json`, one declarative file per municipality; this module walks such a
-file and writes every object through the services (validation and history included). Loading is idempotent: a
-municipality whose slug already exists is skipped, users are fetched or created, and memberships are granted only
-when missing. Each municipality loads in its own transaction, so a bad file leaves nothing half-saved.
+Each municipality has two files, and nothing is written in both:
+- `fixtures/<slug>.xlsx`, an import workbook: everything the spreadsheet import moves (the sheets Organisationer,
+  Planer, Mål, Indikatorer and Utfall of the goal chain, and the sheets of the apps above it: Uppdrag,
+  Uppdragsbelopp, Ramar, Ramjusteringar). It is loaded through the import itself (goals.importing, the service behind
+  the import page), so the demo proves the import: rows are validated and written as an upload's are, with history
+  rows that give the reason "Import av <slug>.xlsx". A workbook with an error stops the demo with the import's own
+  messages ("Blad Mål, rad 14, kolumn Överordnad kod: …").
+- `fixtures/demo/<slug>.json`: what the import does not move, loaded through the services around the import.
 
-The file format (every key optional unless marked *):
+The JSON file's format (every key optional unless marked *):
 
-    municipality*    {"name"*, "slug"*, "code", "council_name"}
-    mandate_periods  [2019, 2023]                 first years of the four-year periods used
-    organisations    [{"code"*, "name"*, "kind"*, "short_name", "mission", "example", "children": [...]}]
-                     the children of kommunfullmäktige (KF, created with the municipality, has code "KF")
-    council_mission  KF's own mission text
-    vision           {"statement"*, "description", "valid_until", "example"}
-    values           [{"name"*, "description", "example"}]
+    municipality*    {"name"*, "slug"*, "code", "council_name", "example"}
+    mandate_periods  [2019, 2023]                 first years of the four-year periods the plans name
+    values           [{"name"*, "description", "example"}]                   the värdegrund
     documents        [{"key"*, "title"*, "kind"*, "org"*, "decided_by", "decided_on", "paragraph", "dnr",
-                       "valid_from", "revision_due", "summary", "url", "example"}]
-    plans            [{"org"*, "year" | "period", "title", "description", "example",
-                       "adopted": {"by"*, "on"*, "paragraph", "dnr"}}]     no "adopted": the plan stays a draft
-    goals            [goal, ...] under the vision, each goal:
-                     {"title"*, "org", "code", "kind", "year", "start_year", "end_year", "perspective",
-                      "description", "contributes_to": [codes], "sdg": [numbers], "sdg_targets": ["4.1"],
-                      "child_rights", "documents": [keys], "example",
-                      "indicators": [indicator], "activities": [activity], "children": [goal]}
+                       "valid_from", "revision_due", "summary", "url", "example", "goals": [goal codes]}]
     memberships      [{"user"*, "org"*, "role"*}]
+    (the apps above goals read their own sections, e.g. "assignments" and "budget")
 
-Defaults that keep the files short:
-- "example" is true: only content taken from a seed document says "example": false.
-- A goal's organisation is its parent's; its plan is the organisation's plan for the goal's "year" (inherited from
-  the parent, else the file's "default_year"), or the organisation's mandate-period plan covering that year.
-- Codes follow the chain: a nämnd or bolag goal under KF1 is <org code>1.<n> (BUN1.1), deeper goals <parent>.<n>
-  (BUN1.1.1), activities <parent>.A<n>. An explicit "code" wins.
-- An indicator's baseline is its first full-year outcome unless "baseline": [year, value] (or null) is given.
-  Outcomes are {"2024": value, "2025T1": value}; a value is a number, [total, women, men] or
-  {"value", "women", "men", "comment"}. Targets are {"2025": value}.
+"example" is true unless the file says false: only content taken from a seed document says "example": false. In the
+workbook every row has its own Exempeldata column.
+
+The order follows what refers to what: the municipality (with kommunfullmäktige, whose row in the workbook gives its
+mission) and its mandate periods, then the goal chain's sheets of the workbook, then the värdegrund and the
+styrdokument linked to the imported goals. The apps' loaders (`load_municipality`, see load_demo) import their own
+sheets of the workbook afterwards with `import_workbook_sheets` and add what their JSON sections hold around them.
+
+Loading is idempotent: a municipality whose slug already exists is skipped, users are fetched or created, and
+memberships are granted only when missing. Each municipality loads in its own transaction, so a bad file leaves
+nothing half-saved.
 """
 
 import datetime
+import functools
 import json
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
+from styrning import spreadsheets
 from styrning.models import MandatePeriod, Membership, Municipality, Organisation, SteeringDocument
-from styrning.services import document_save, membership_grant, municipality_create, object_save, organisation_create
+from styrning.services import document_save, membership_grant, municipality_create, object_save
 
-from .choices import PLAN_KIND_FOR_ORGANISATION, GoalKind, GoalLevel, OutcomePeriod, PlanKind
-from .models import Goal, Indicator, Outcome, Plan, SdgGoal, SdgTarget, Target, Value
-from .services import (
-    goal_save,
-    goal_set_relations,
-    indicator_save,
-    outcome_save,
-    plan_adopt,
-    plan_save,
-    target_save,
-    value_save,
-    vision_save,
-)
+from . import importing
+from .choices import GoalKind
+from .models import Goal, Indicator, Outcome, Plan, Target, Value
+from .services import goal_set_relations, value_save
 
-DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+DEMO_DIR = FIXTURES_DIR / "demo"
 REASON = "Demodata"
 DEMO_PASSWORD = "demo"
+MAX_LISTED_PROBLEMS = 20  # a broken workbook lists its first problems, then how many more there are
 
 # The demo users (DESIGN "Who uses it"): an administrator of every demo municipality, an official and a politician.
 # Their memberships in a particular municipality are declared in that municipality's file.
@@ -79,8 +69,6 @@ DEMO_USERS = (
     {"username": "politiker", "first_name": "Per", "last_name": "Politiker"},
 )
 ADMIN_USERNAME = "admin"
-
-_OUTCOME_KEY = re.compile(r"^(\d{4})(T1|T2)?$")
 
 
 class DemoDataError(Exception):
@@ -105,6 +93,82 @@ def demo_files(directory=DEMO_DIR):
 def read_demo_file(path):
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+# --- The workbooks -----------------------------------------------------------------------------------------------
+
+
+def workbook_path(slug):
+    """The import workbook of the demo municipality `slug`."""
+    return FIXTURES_DIR / f"{slug}.xlsx"
+
+
+@functools.lru_cache(maxsize=8)
+def _read_workbook(path, _modified):
+    """The workbook at `path`, read once per version of the file (the apps import it a few sheets at a time)."""
+    try:
+        return spreadsheets.read_file(Path(path).read_bytes(), Path(path).name)
+    except spreadsheets.SpreadsheetError as error:
+        raise DemoDataError(f"{Path(path).name}: {error.message}") from None
+
+
+def read_workbook(slug):
+    """The demo workbook of `slug` as read by the import (a spreadsheets.Workbook); DemoDataError if it is missing."""
+    path = workbook_path(slug)
+    if not path.exists():
+        raise DemoDataError(f"{path.name}: importfilen saknas i {path.parent}")
+    return _read_workbook(str(path), path.stat().st_mtime_ns)
+
+
+def workbook_part(workbook, *, sheets, rows=None):
+    """The sheets of `workbook` named in `sheets` (those the workbook has), with only the rows for which
+    `rows(sheet_name, {header: cell})` is true when `rows` is given. Row numbers stay those of the file, so the
+    import's messages point at the workbook's own rows."""
+    wanted = {name.casefold() for name in sheets}
+    part = []
+    for sheet in workbook.sheets:
+        if sheet.name.casefold() not in wanted:
+            continue
+        kept = sheet.rows
+        if rows is not None:
+            kept = [(n, c) for n, c in sheet.rows if rows(sheet.name, dict(zip(sheet.headers, c, strict=True)))]
+        part.append(spreadsheets.Sheet(name=sheet.name, headers=sheet.headers, rows=kept, header_row=sheet.header_row))
+    return spreadsheets.Workbook(format=workbook.format, sheets=part)
+
+
+def import_workbook_sheets(municipality, *, user, sheets, rows=None):
+    """Import the sheets `sheets` of the municipality's demo workbook (only the rows `rows` keeps, see
+    `workbook_part`) through the import service the import page uses, as `user`, with the history reason
+    "Import av <slug>.xlsx".
+
+    The import runs as an upload's confirmation does: the rows are checked and written in one transaction that is
+    kept only when no row has an error. An error raises DemoDataError with the import's messages, naming sheet, row
+    and column. Returns the ImportReport, or None when the workbook has no such rows. The workbooks are Swedish, so
+    they are read with Swedish column names whatever language is active.
+    """
+    part = workbook_part(read_workbook(municipality.slug), sheets=sheets, rows=rows)
+    if not any(sheet.rows for sheet in part.sheets):
+        return None
+    filename = workbook_path(municipality.slug).name
+    with translation.override("sv"):
+        report = importing.import_workbook(
+            workbook=part, filename=filename, municipality=municipality, user=user, commit=True
+        )
+        problems = [str(problem) for problem in report.all_errors]
+    if problems:
+        listed = problems[:MAX_LISTED_PROBLEMS]
+        if len(problems) > len(listed):
+            listed.append(f"… och {len(problems) - len(listed)} fel till")
+        raise DemoDataError(f"{filename} kan inte läsas in:\n" + "\n".join(listed))
+    return report
+
+
+def goal_chain_sheets():
+    """The sheets of the goal chain (Organisationer, Planer, Mål, Indikatorer, Utfall): the resources of this app."""
+    return [cls.sheet_name for cls in importing.sheet_resources() if cls.__module__ == f"{__package__}.resources"]
+
+
+# --- Users -------------------------------------------------------------------------------------------------------
 
 
 def ensure_users():
@@ -157,12 +221,16 @@ def municipality_counts(municipality):
     }
 
 
+# --- Loading -----------------------------------------------------------------------------------------------------
+
+
 def load_demo(*, slugs=None, directory=DEMO_DIR, extensions=()):
     """Load every demo municipality (or those in `slugs`) that does not exist yet. Returns (results, users).
 
     `extensions` are the demo loaders of the apps above goals (`load_municipality(municipality, data, user=...)`,
-    returning counts): each runs in the municipality's transaction and loads its own section of the file if the
-    municipality does not have it yet, so a demo loaded before an app existed gains that app's content.
+    returning counts): each runs in the municipality's transaction and loads its own section of the files (its
+    sheets of the workbook, its section of the JSON file) if the municipality does not have it yet, so a demo loaded
+    before an app existed gains that app's content.
     """
     users = ensure_users()
     admin = users[ADMIN_USERNAME][0]
@@ -184,7 +252,7 @@ def load_demo(*, slugs=None, directory=DEMO_DIR, extensions=()):
                 try:
                     extra_counts.update(extend(municipality, data, user=admin))
                 except ValidationError as exc:
-                    raise DemoDataError(f"{path.name}: {exc}") from exc
+                    raise DemoDataError(f"{path.name}: {'; '.join(exc.messages)}") from exc
         results.append(
             LoadResult(
                 name=municipality.name,
@@ -200,17 +268,13 @@ def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _decimal(value):
-    return None if value is None else Decimal(str(value))
-
-
 def _example(spec, default=True):
     return bool(spec.get("example", default))
 
 
 class MunicipalityLoader:
-    """Creates one municipality from its demo file, in the order the model's rules need: organisations, periods,
-    vision and values, documents, plans, goals with indicators, the goals' links, and last the plans' adoption."""
+    """Creates one municipality: the municipality and its mandate periods from its JSON file, the goal chain from its
+    workbook through the import, then the värdegrund and the styrdokument (linked to the imported goals)."""
 
     def __init__(self, data, *, user, source=""):
         self.data = data
@@ -218,16 +282,6 @@ class MunicipalityLoader:
         self.source = source
         self.municipality = None
         self.organisations = {}
-        self.periods = {}
-        self.documents = {}
-        self.plans = {}  # (org code, year) or (org code, "MP", start year) -> Plan
-        self.goals = {}  # code -> Goal
-        self.relations = []  # (goal, spec) for the second pass
-        self.default_year = data.get("default_year", 2025)
-        self.sdg_goals = {g.number: g for g in SdgGoal.objects.all()}
-        self.sdg_targets = {t.code: t for t in SdgTarget.objects.all()}
-
-    # -- helpers -----------------------------------------------------------------------------------------------------
 
     def _fail(self, where, exc):
         if isinstance(exc, ValidationError):
@@ -244,30 +298,18 @@ class MunicipalityLoader:
         except KeyError:
             raise DemoDataError(f"{self.source}: {where}: okänd organisation {code!r}") from None
 
-    # -- the walk ----------------------------------------------------------------------------------------------------
-
     @transaction.atomic
     def load(self):
-        self._municipality()
-        for spec in self.data.get("organisations", []):
-            self._organisation(spec, parent=self.organisations["KF"])
-        self._periods()
-        self._vision_and_values()
-        for spec in self.data.get("documents", []):
-            self._document(spec)
-        for spec in self.data.get("plans", []):
-            self._plan(spec)
-        vision = self.goals.get("VISION")
-        for spec in self.data.get("goals", []):
-            self._goal(spec, parent=vision, year=self.default_year)
-        for goal, spec in self.relations:
-            self._relations(goal, spec)
-        for spec in self.data.get("plans", []):
-            if spec.get("adopted"):
-                self._adopt(spec)
+        self.create()
+        self.import_goal_chain()
+        self.organisations = {o.code: o for o in Organisation.objects.filter(municipality=self.municipality)}
+        self._values()
+        self._documents()
         return self.municipality
 
-    def _municipality(self):
+    def create(self):
+        """The municipality (with kommunfullmäktige, the root the workbook's organisations hang under) and the mandate
+        periods that the workbook's plans name."""
         spec = self.data["municipality"]
         try:
             self.municipality = municipality_create(
@@ -281,57 +323,21 @@ class MunicipalityLoader:
             )
         except ValidationError as exc:
             self._fail("kommunen", exc)
-        council = Organisation.objects.get(municipality=self.municipality, parent=None)
-        if self.data.get("council_mission"):
-            council.mission = self.data["council_mission"]
-            object_save(council, user=self.user, reason=REASON)
-        self.organisations[council.code] = council
-
-    def _organisation(self, spec, *, parent):
-        try:
-            org = organisation_create(
-                municipality=self.municipality,
-                parent=parent,
-                user=self.user,
-                reason=REASON,
-                name=spec["name"],
-                short_name=spec.get("short_name", ""),
-                kind=spec["kind"],
-                code=spec["code"],
-                mission=spec.get("mission", ""),
-                is_example=_example(spec),
-            )
-        except ValidationError as exc:
-            self._fail(f"organisation {spec.get('code')}", exc)
-        self.organisations[org.code] = org
-        for child in spec.get("children", []):
-            self._organisation(child, parent=org)
-
-    def _periods(self):
         for start in self.data.get("mandate_periods", []):
             period = MandatePeriod(
                 municipality=self.municipality, start_year=start, end_year=start + 3, is_example=False
             )
             try:
-                self.periods[start] = object_save(period, user=self.user, reason=REASON)
+                object_save(period, user=self.user, reason=REASON)
             except ValidationError as exc:
                 self._fail(f"mandatperiod {start}", exc)
+        return self.municipality
 
-    def _vision_and_values(self):
-        spec = self.data.get("vision")
-        if spec:
-            try:
-                self.goals["VISION"] = vision_save(
-                    municipality=self.municipality,
-                    statement=spec["statement"],
-                    description=spec.get("description", ""),
-                    valid_until=spec.get("valid_until"),
-                    user=self.user,
-                    reason=REASON,
-                    is_example=_example(spec),
-                )
-            except ValidationError as exc:
-                self._fail("visionen", exc)
+    def import_goal_chain(self):
+        """Import the goal chain's sheets of the workbook (see `import_workbook_sheets`); returns the report."""
+        return import_workbook_sheets(self.municipality, user=self.user, sheets=goal_chain_sheets())
+
+    def _values(self):
         for position, spec in enumerate(self.data.get("values", []), start=1):
             value = Value(
                 municipality=self.municipality,
@@ -344,6 +350,21 @@ class MunicipalityLoader:
                 value_save(value, user=self.user, reason=REASON)
             except ValidationError as exc:
                 self._fail(f"värdeordet {spec['name']}", exc)
+
+    def _documents(self):
+        goals = {g.code: g for g in Goal.objects.filter(municipality=self.municipality)}
+        linked = {}  # goal code -> its documents
+        for spec in self.data.get("documents", []):
+            document = self._document(spec)
+            for code in spec.get("goals", []):
+                if code not in goals:
+                    raise DemoDataError(f"{self.source}: styrdokumentet {spec['key']}: okänt mål {code!r}")
+                linked.setdefault(code, []).append(document)
+        for code, documents in linked.items():
+            try:
+                goal_set_relations(goals[code], documents=documents)
+            except ValidationError as exc:
+                self._fail(f"målet {code}", exc)
 
     def _document(self, spec):
         where = f"styrdokumentet {spec.get('key')}"
@@ -363,204 +384,6 @@ class MunicipalityLoader:
             is_example=_example(spec),
         )
         try:
-            self.documents[spec["key"]] = document_save(document, user=self.user, reason=REASON)
+            return document_save(document, user=self.user, reason=REASON)
         except ValidationError as exc:
             self._fail(where, exc)
-
-    def _plan_key(self, spec):
-        if spec.get("period"):
-            return (spec["org"], "MP", spec["period"])
-        return (spec["org"], spec["year"])
-
-    def _plan(self, spec):
-        where = f"planen {spec['org']} {spec.get('year') or spec.get('period')}"
-        org = self._org(spec["org"], where)
-        kind = PlanKind(PLAN_KIND_FOR_ORGANISATION[org.kind])
-        period = None
-        if spec.get("period"):
-            period = self.periods.get(spec["period"])
-            if period is None:
-                raise DemoDataError(f"{self.source}: {where}: mandatperioden {spec['period']} saknas i filen")
-        label = f"{period}" if period else str(spec["year"])
-        title = spec.get("title") or f"{kind.label} {label} {org.name}"
-        plan = Plan(
-            organisation=org,
-            kind=kind,
-            year=None if period else spec["year"],
-            mandate_period=period,
-            title=title,
-            description=spec.get("description", ""),
-            is_example=_example(spec),
-        )
-        try:
-            self.plans[self._plan_key(spec)] = plan_save(plan, user=self.user, reason=REASON)
-        except ValidationError as exc:
-            self._fail(where, exc)
-
-    def _adopt(self, spec):
-        where = f"beslutet om planen {spec['org']} {spec.get('year') or spec.get('period')}"
-        decision = spec["adopted"]
-        plan = self.plans[self._plan_key(spec)]
-        try:
-            plan_adopt(
-                plan,
-                user=self.user,
-                decided_by=self._org(decision["by"], where),
-                decided_on=_date(decision["on"]),
-                paragraph=decision.get("paragraph", ""),
-                registration_number=decision.get("dnr", ""),
-                reason=REASON,
-            )
-        except ValidationError as exc:
-            self._fail(where, exc)
-
-    def _plan_for(self, org, year, where):
-        plan = self.plans.get((org.code, year))
-        if plan is None:
-            for start, period in self.periods.items():
-                if year in period and (org.code, "MP", start) in self.plans:
-                    plan = self.plans[(org.code, "MP", start)]
-                    break
-        if plan is None:
-            raise DemoDataError(f"{self.source}: {where}: {org.code} saknar plan för {year}")
-        return plan
-
-    def _next_code(self, parent, org, *, activity=False):
-        """The code by the chain's numbering (see the module docstring)."""
-        if activity:
-            prefix = f"{parent.code}.A"
-        elif parent.level == GoalLevel.MUNICIPAL:
-            number = re.sub(r"^[^\d]*", "", parent.code)
-            prefix = f"{org.code}{number}."
-        else:
-            prefix = f"{parent.code}."
-        n = 1
-        while f"{prefix}{n}" in self.goals:
-            n += 1
-        return f"{prefix}{n}"
-
-    def _goal(self, spec, *, parent, year, activity=False):
-        year = spec.get("year", year)
-        org = (
-            self._org(spec["org"], f"målet {spec.get('title', '')[:40]!r}") if spec.get("org") else parent.organisation
-        )
-        code = spec.get("code") or self._next_code(parent, org, activity=activity)
-        where = f"målet {code}"
-        if code in self.goals:
-            raise DemoDataError(f"{self.source}: {where}: koden används redan")
-        if activity:
-            kind = GoalKind.ACTIVITY
-        elif org.kind == "council":
-            kind = spec.get("kind", GoalKind.DIRECTION)
-        else:
-            kind = GoalKind.GOAL
-        goal = Goal(
-            municipality=self.municipality,
-            parent=parent,
-            organisation=org,
-            plan=self._plan_for(org, year, where),
-            kind=kind,
-            code=code,
-            title=spec["title"],
-            description=spec.get("description", ""),
-            perspective=spec.get("perspective", ""),
-            start_year=spec.get("start_year"),
-            end_year=spec.get("end_year"),
-            child_rights=bool(spec.get("child_rights", False)),
-            is_example=_example(spec),
-        )
-        if activity:
-            goal.responsible = spec.get("responsible", "")
-            goal.start_date = _date(spec.get("start"))
-            goal.end_date = _date(spec.get("end"))
-            goal.activity_status = spec.get("status", "not_started")
-        try:
-            goal = goal_save(goal, user=self.user, reason=REASON)
-        except ValidationError as exc:
-            self._fail(where, exc)
-        self.goals[code] = goal
-        if any(spec.get(k) for k in ("contributes_to", "sdg", "sdg_targets", "documents")):
-            self.relations.append((goal, spec))
-        for indicator in spec.get("indicators", []):
-            self._indicator(indicator, goal=goal)
-        for child in spec.get("children", []):
-            self._goal(child, parent=goal, year=year)
-        for child in spec.get("activities", []):
-            self._goal(child, parent=goal, year=year, activity=True)
-        return goal
-
-    def _relations(self, goal, spec):
-        where = f"målet {goal.code}"
-        try:
-            contributes_to = [self.goals[c] for c in spec.get("contributes_to", [])]
-            sdg_goals = [self.sdg_goals[n] for n in spec.get("sdg", [])]
-            sdg_targets = [self.sdg_targets[c] for c in spec.get("sdg_targets", [])]
-            documents = [self.documents[k] for k in spec.get("documents", [])]
-        except KeyError as exc:
-            raise DemoDataError(f"{self.source}: {where}: okänd referens {exc}") from None
-        # A delmål implies its goal, so the goal is listed too (the filters search either).
-        for target in sdg_targets:
-            if target.goal not in sdg_goals:
-                sdg_goals.append(target.goal)
-        try:
-            goal_set_relations(
-                goal, contributes_to=contributes_to, sdg_goals=sdg_goals, sdg_targets=sdg_targets, documents=documents
-            )
-        except ValidationError as exc:
-            self._fail(where, exc)
-
-    def _indicator(self, spec, *, goal):
-        where = f"indikatorn {spec.get('name', '')!r} på {goal.code}"
-        example = _example(spec)
-        outcomes = []
-        for key, raw in spec.get("outcomes", {}).items():
-            match = _OUTCOME_KEY.match(key)
-            if match is None:
-                raise DemoDataError(f"{self.source}: {where}: ogiltig utfallsperiod {key!r}")
-            outcomes.append((int(match.group(1)), match.group(2) or OutcomePeriod.YEAR, *_outcome_values(raw)))
-        baseline = spec.get("baseline", "auto")
-        if baseline == "auto":
-            yearly = sorted(o for o in outcomes if o[1] == OutcomePeriod.YEAR)
-            baseline = [yearly[0][0], yearly[0][2]] if yearly else None
-        indicator = Indicator(
-            goal=goal,
-            name=spec["name"],
-            description=spec.get("description", ""),
-            unit=spec.get("unit", ""),
-            direction=spec.get("direction", "increase"),
-            baseline_year=baseline[0] if baseline else None,
-            baseline_value=_decimal(baseline[1]) if baseline else None,
-            kolada_id=spec.get("kolada", ""),
-            source=spec.get("source", "Kolada" if spec.get("kolada") else ""),
-            by_sex=bool(spec.get("by_sex", False)),
-            tolerance_percent=_decimal(spec.get("tolerance", 10)),
-            is_example=example,
-        )
-        try:
-            indicator = indicator_save(indicator, user=self.user, reason=REASON)
-            for year, value in spec.get("targets", {}).items():
-                target = Target(indicator=indicator, year=int(year), value=_decimal(value), is_example=example)
-                target_save(target, user=self.user, reason=REASON)
-            for year, period, value, women, men, comment in outcomes:
-                outcome = Outcome(
-                    indicator=indicator,
-                    year=year,
-                    period=period,
-                    value=_decimal(value),
-                    value_women=_decimal(women),
-                    value_men=_decimal(men),
-                    comment=comment,
-                    is_example=example,
-                )
-                outcome_save(outcome, user=self.user, reason=REASON)
-        except ValidationError as exc:
-            self._fail(where, exc)
-
-
-def _outcome_values(raw):
-    """(value, women, men, comment) from a number, a [total, women, men] list or a dict."""
-    if isinstance(raw, dict):
-        return raw["value"], raw.get("women"), raw.get("men"), raw.get("comment", "")
-    if isinstance(raw, list):
-        return raw[0], raw[1], raw[2], ""
-    return raw, None, None, ""

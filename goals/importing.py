@@ -63,6 +63,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from styrning import spreadsheets
 from styrning.models import Organisation
 from styrning.permissions import ADMIN, VIEW, can
+from styrning.services import history_reason
 
 from .models import ImportJob
 
@@ -373,7 +374,9 @@ class SheetResource(resources.ModelResource):
 
     sheet_name = ""  # the sheet's name in a workbook and in messages, e.g. "Mål"
     order = 100  # import order: lower first (what others refer to comes first)
-    kind = ""  # the reference kind of the rows' keys, e.g. "goal"
+    # The kind of the rows' keys in references and messages, e.g. "goal". (Not "kind": a column of that name, as
+    # the goal and organisation sheets have, would take its place in the class.)
+    reference_kind = ""
     key_fields = ()  # field names whose values identify a row within the municipality
     required_columns = ()  # field names whose columns a file must have
     required_values = ()  # field names that must have a value on every row
@@ -503,6 +506,12 @@ class SheetResource(resources.ModelResource):
 
     def may_write(self, ctx, instance):
         return can(ctx.user, instance, ADMIN)
+
+    def warn(self, message):
+        """Warn about the row being imported (from `apply` or `save`): the preview shows it with its sheet and row."""
+        report = getattr(self, "report", None)
+        if report is not None:
+            report.warnings.append(Problem(message=message, sheet=report.name, row=getattr(self, "current_row", None)))
 
     # --- Values for the diff ----------------------------------------------------------------------------------------
 
@@ -730,7 +739,7 @@ class BulkWriter:
 
     def _refuse(self, pending):
         pending.failed = True
-        self.ctx.fail(self.resource.kind, pending.key_ref, self.report.name, pending.number)
+        self.ctx.fail(self.resource.reference_kind, pending.key_ref, self.report.name, pending.number)
 
     def _fail(self, pending, error, error_field=None):
         if error_field is not None:
@@ -756,7 +765,7 @@ class BulkWriter:
                 live.append(pending)
                 continue
             _write, f, need = failed
-            message = self.ctx.missing(self.resource.kind, need.pending.key_ref)
+            message = self.ctx.missing(self.resource.reference_kind, need.pending.key_ref)
             self._fail(pending, ValidationError({f.name: message}))
         versions = self._lock([w.obj for pending in live for w in pending.writes if not w.created])
         for pending in live:
@@ -1149,25 +1158,28 @@ def _parse_rows(resource, sheet, bound, report):
     required = [name for name in resource.required_values if name in bound.values()]
     for number, cells in sheet.rows:
         values = {}
-        failed = False
+        unreadable = set()
         cells_by_header = {header: cells[index] for index, _name, _f, header in columns}
         for index, name, f, _header in columns:
             try:
                 values[name] = _clean_cell(f, cells[index], cells_by_header)
             except ValueError as exc:
                 report.error(str(exc), row=number, column=f.column_name)
-                failed = True
+                unreadable.add(name)
         for name in required:
             if name in values and values[name] in (None, "", ()):
                 report.error(_("värdet saknas"), row=number, column=resource.column_name(name))
-                failed = True
-        row = _Row(number=number, values=values, errors=failed)
-        if not failed:
+                unreadable.add(name)
+        row = _Row(number=number, values=values, errors=bool(unreadable))
+        # A row whose key cells are read has a key even when another cell fails, so that a row referring to it is
+        # told that the row has an error in the file rather than that its code does not exist.
+        if not unreadable & set(resource.key_fields):
             row.key = resource.key_of(values)
             if row.key in first_row_of:
-                column = resource.column_name(resource.key_fields[0])
-                report.error(resource.duplicate_message(row.key, first_row_of[row.key]), row=number, column=column)
-                row.errors = True
+                if not row.errors:
+                    column = resource.column_name(resource.key_fields[0])
+                    report.error(resource.duplicate_message(row.key, first_row_of[row.key]), row=number, column=column)
+                    row.errors = True
             else:
                 first_row_of[row.key] = number
         rows.append(row)
@@ -1220,7 +1232,9 @@ def _import_sheet(resource, sheet, ctx, report):
     report.total = len(rows)
     for row in rows:
         if row.key:
-            ctx.file_keys[resource.kind].add(_key_ref(row.key))
+            ctx.file_keys[resource.reference_kind].add(_key_ref(row.key))
+            if row.errors:  # known before any row refers to it, whatever the order rows are written in
+                ctx.fail(resource.reference_kind, _key_ref(row.key), report.name, row.number)
     if resource.tree_parent_field and resource.tree_parent_field in bound.values():
         rows = _tree_order(resource, ctx, rows, report)
     writer = BulkWriter(resource, ctx, report) if resource.bulk else None
@@ -1228,7 +1242,7 @@ def _import_sheet(resource, sheet, ctx, report):
     for row in rows:
         if row.errors:
             if row.key:
-                ctx.fail(resource.kind, _key_ref(row.key), report.name, row.number)
+                ctx.fail(resource.reference_kind, _key_ref(row.key), report.name, row.number)
             ctx.advance(checked=1, saved=1)
             continue
         if _import_row(resource, ctx, row, report, writer):
@@ -1236,7 +1250,7 @@ def _import_sheet(resource, sheet, ctx, report):
             ctx.advance(checked=1, saved=0 if writer else 1)
             continue
         if row.number in report.error_rows:
-            ctx.fail(resource.kind, _key_ref(row.key), report.name, row.number)
+            ctx.fail(resource.reference_kind, _key_ref(row.key), report.name, row.number)
         ctx.advance(checked=1, saved=1)
     if writer is not None:
         writer.flush()
@@ -1251,6 +1265,7 @@ def _import_row(resource, ctx, row, report, writer=None):
     queued something."""
     values = row.values
     names = list(values)
+    resource.current_row = row.number  # for the resource's warnings
     instance = resource.find(ctx, row.key)
     created = instance is None
     if created:
@@ -1372,7 +1387,8 @@ def _detect_by_headers(classes, headers):
 
 
 def import_reason(filename):
-    return _("Import av %(filename)s") % {"filename": filename}
+    """The history reason of an import: "Import av <filnamn>" (cut to the history's column for a long file name)."""
+    return history_reason(_("Import av %(filename)s") % {"filename": filename})
 
 
 def import_file(*, data, filename, municipality, user, commit, progress=None):
@@ -1383,13 +1399,21 @@ def import_file(*, data, filename, municipality, user, commit, progress=None):
     administrators); every row is checked again for the organisation it touches. `progress(checked=, saved=,
     total=)`, if given, hears how far the rows have come about twice a second (background jobs show it).
     """
-    report = ImportReport(filename=filename)
     try:
         workbook = spreadsheets.read_file(data, filename)
     except spreadsheets.SpreadsheetError as error:
+        report = ImportReport(filename=filename)
         report.errors.append(Problem(error.message))
         return report
-    report.format = workbook.format
+    return import_workbook(
+        workbook=workbook, filename=filename, municipality=municipality, user=user, commit=commit, progress=progress
+    )
+
+
+def import_workbook(*, workbook, filename, municipality, user, commit, progress=None):
+    """Import a workbook already read by `spreadsheets.read_file` (see `import_file`, which reads the upload and calls
+    this): the demo loader imports its workbooks a few sheets at a time through here."""
+    report = ImportReport(filename=filename, format=workbook.format)
     bound = _bind_sheets(workbook, report)
     if report.errors:
         return report

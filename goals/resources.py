@@ -207,7 +207,7 @@ class OrganisationResource(SheetResource):
     sheet_name = "Organisationer"
     sheet_aliases = ("Organisation",)
     order = 10
-    kind = "organisation"
+    reference_kind = "organisation"
     key_fields = ("code",)
     required_columns = ("code", "name", "kind", "parent")
     required_values = ("code", "name", "kind")
@@ -290,7 +290,7 @@ class OrganisationResource(SheetResource):
         if code:
             parent = organisations(ctx).get(code)
             if parent is None:
-                raise ValidationError({"parent": ctx.missing(self.kind, code, model=Organisation)})
+                raise ValidationError({"parent": ctx.missing(self.reference_kind, code, model=Organisation)})
             org.parent = parent
             return
         # A new organisation under another new one has no parent id yet: its parent object tells.
@@ -366,7 +366,7 @@ class PlanResource(SheetResource):
     sheet_name = "Planer"
     sheet_aliases = ("Plan",)
     order = 20
-    kind = "plan"
+    reference_kind = "plan"
     key_fields = ("organisation", "period")
     required_columns = ("organisation", "period", "title")
     required_values = ("organisation", "period", "title")
@@ -512,7 +512,7 @@ class GoalResource(SheetResource):
     sheet_name = "Mål"
     sheet_aliases = ("Mal", "Målkedja")
     order = 30
-    kind = "goal"
+    reference_kind = "goal"
     key_fields = ("code",)
     required_columns = ("code", "kind", "parent", "organisation", "plan", "title")
     required_values = ("code", "kind", "organisation", "title")
@@ -746,7 +746,7 @@ class GoalResource(SheetResource):
             code = values["parent"]
             parent = index.get(code) if code else None
             if code and parent is None:
-                errors["parent"] = ctx.missing(self.kind, code, model=Goal)
+                errors["parent"] = ctx.missing(self.reference_kind, code, model=Goal)
             else:
                 goal.parent = parent
         if "plan" in values and "organisation" not in errors:
@@ -770,8 +770,10 @@ class GoalResource(SheetResource):
             for code in values["contributes_to"]:
                 if code == values.get("code", goal.code):
                     errors["contributes_to"] = _("ett mål kan inte bidra till sig självt")
-                elif code not in index and code not in ctx.file_keys[self.kind]:
-                    errors["contributes_to"] = ctx.missing(self.kind, code, model=Goal)
+                elif code not in index and (
+                    code not in ctx.file_keys[self.reference_kind] or (self.reference_kind, code) in ctx.failed
+                ):
+                    errors["contributes_to"] = ctx.missing(self.reference_kind, code, model=Goal)
         self.set_attributes(
             goal,
             values,
@@ -892,7 +894,7 @@ class IndicatorResource(SheetResource):
     sheet_name = "Indikatorer"
     sheet_aliases = ("Indikator",)
     order = 40
-    kind = "indicator"
+    reference_kind = "indicator"
     key_fields = ("goal", "name")
     required_columns = ("goal", "name")
     required_values = ("goal", "name")
@@ -1076,7 +1078,10 @@ class IndicatorResource(SheetResource):
             writer.add(indicator)
         for name in sorted(changed - own):
             year = int(name.removeprefix("target_"))
-            target = self._target(indicator, year) or Target(indicator=indicator, year=year)
+            # A new target is example data when its row is (the row's Exempeldata covers its target columns).
+            target = self._target(indicator, year) or Target(
+                indicator=indicator, year=year, is_example=indicator.is_example
+            )
             target.value = values[name]
             writer.add(target, fields=None if target.pk is None else {"value"}, error_field=name)
         indicators(ctx)[(indicator.goal.code, indicator.name)] = indicator
@@ -1093,7 +1098,7 @@ class OutcomeResource(SheetResource):
 
     sheet_name = "Utfall"
     order = 50
-    kind = "outcome"
+    reference_kind = "outcome"
     key_fields = ("goal", "indicator", "year", "period")
     bulk = True
     required_columns = ("goal", "indicator", "year", "value")

@@ -23,9 +23,20 @@ class StaleObjectError(ValidationError):
         super().__init__(str(STALE_MESSAGE), code="stale")
 
 
+HISTORY_REASON_LENGTH = 100  # the length of simple-history's history_change_reason column
+
+
+def history_reason(reason):
+    """`reason` cut to fit the history's reason column, ending in "…" when cut. Reasons quote what users write (a
+    status comment, an uploaded file's name); PostgreSQL refuses a value that is too long, and the save with it."""
+    if reason and len(reason) > HISTORY_REASON_LENGTH:
+        return reason[: HISTORY_REASON_LENGTH - 1].rstrip() + "…"
+    return reason
+
+
 def _set_history(obj, *, user, reason):
     obj._history_user = user if user is not None and user.is_authenticated else None
-    obj._change_reason = reason or None
+    obj._change_reason = history_reason(reason) or None
 
 
 @transaction.atomic

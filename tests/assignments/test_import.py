@@ -353,9 +353,18 @@ def test_decision_columns_alone_change_nothing_and_say_so(assigned):
     report = run(assigned, xlsx({"Uppdrag": rows}))
     assert errors(report) == [] and report.changed == 0
     assert [str(w) for w in report.all_warnings] == [
-        "Blad Uppdrag: uppdraget BUN-2025-1: beslutskolumnerna skiljer sig från uppdragets senaste beslut, men "
-        "raden ändrar inget som beslutas, så inget beslut sparas (ett registrerat beslut ändras inte genom import)"
+        "Blad Uppdrag, rad 2: uppdraget BUN-2025-1: beslutskolumnerna skiljer sig från uppdragets senaste beslut, "
+        "men raden ändrar inget som beslutas, så inget beslut sparas (ett registrerat beslut ändras inte genom import)"
     ]
+
+
+def test_a_warning_names_the_row_it_is_about(assigned):
+    """A warning raised while a row is applied names that row, not only the sheet."""
+    rows = edit(exported(assigned, "uppdrag"), "KS-2025-V", Diarienummer="Dnr KS 2024/999")
+    assert [r[0] for r in rows[1:]] == ["BUN-2025-1", "KS-2025-V"]
+    report = run(assigned, xlsx({"Uppdrag": rows}))
+    assert [(w.sheet, w.row) for w in report.all_warnings] == [("Uppdrag", 3)]
+    assert str(report.all_warnings[0]).startswith("Blad Uppdrag, rad 3: uppdraget KS-2025-V: beslutskolumnerna")
 
 
 def test_receivers_and_goals_are_set_directly_with_history(assigned):

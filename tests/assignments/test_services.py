@@ -206,3 +206,14 @@ def test_money_must_go_to_a_receiver(assigned):
             AssignmentAmount(assignment=assigned.assignment, organisation=assigned.ks, year=2025, amount=1),
             user=assigned.admin,
         )
+
+
+def test_a_long_status_comment_is_kept_whole_and_cut_in_the_history_reason(assigned):
+    """The assignment's history reason quotes the comment: a long one is cut to fit the column, the report keeps it."""
+    comment = "Arbetet pågår enligt plan. " * 8
+    update = services.assignment_report_status(
+        assigned.assignment, organisation=assigned.bun, status="ongoing", comment=comment, user=assigned.official
+    )
+    assert update.comment == comment.strip()
+    reason = assigned.assignment.history.latest().history_change_reason
+    assert len(reason) == 100 and reason.startswith("Status rapporterad: Arbetet pågår") and reason.endswith("…")

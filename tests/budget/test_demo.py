@@ -2,12 +2,15 @@
 financial goal and a deficit, and a loader that can run again without adding anything."""
 
 import datetime
+import shutil
 
+import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from budget import selectors
-from budget.models import Budget, BudgetDecision, Calendar, Milestone
+from budget.models import Budget, BudgetDecision, Calendar, Frame, Milestone
+from goals import demo as goals_demo
 from styrning.models import Municipality
 
 
@@ -62,3 +65,29 @@ def test_loading_again_adds_nothing(demo):
     call_command("load_demo", verbosity=0)
     assert (Budget.objects.count(), BudgetDecision.objects.count(), Milestone.objects.count()) == counts
     assert Municipality.objects.count() == 4
+
+
+def test_each_version_gets_its_rows_of_the_workbook(demo):
+    """The workbook's frames of version 2 change the copy of version 1 that the November decision starts from."""
+    june = BudgetDecision.objects.get(budget__municipality__slug="vaggeryd", budget__year=2027, number=1)
+    november = june.next_versions.get()
+    before = {(f.organisation.code, f.year): f.amount for f in june.frames.select_related("organisation")}
+    after = {(f.organisation.code, f.year): f.amount for f in november.frames.select_related("organisation")}
+    assert before.keys() == after.keys() and before != after
+    changed = Frame.history.filter(id__in=november.frames.values("pk"), history_type="~")
+    assert set(changed.values_list("history_change_reason", flat=True)) == {"Import av vaggeryd.xlsx"}
+
+
+def test_a_workbook_row_of_a_version_the_file_does_not_make_is_refused(db, tmp_path, monkeypatch):
+    shutil.copy(goals_demo.workbook_path("vaggeryd"), tmp_path / "vaggeryd.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "vaggeryd.xlsx")
+    row = next(book["Ramar"].iter_rows(min_row=2))
+    row[1].value = 3  # Version
+    book.save(tmp_path / "vaggeryd.xlsx")
+    monkeypatch.setattr(goals_demo, "FIXTURES_DIR", tmp_path)
+    with pytest.raises(CommandError) as raised:
+        call_command("load_demo", "vaggeryd", verbosity=0)
+    assert str(raised.value) == (
+        f"vaggeryd.json: vaggeryd.xlsx, blad Ramar, rad {row[0].row}: budget 2026 får ingen version 3 av besluten i "
+        "demofilen, så raden skulle inte läsas in"
+    )

@@ -196,6 +196,16 @@ def test_new_rows_are_created_parents_first_with_history(world):
     assert verify_municipality(world.municipality) == []
 
 
+def test_a_long_file_name_fits_the_history_reason(world):
+    name = "Målkedja för Barn- och utbildningsnämnden och dess förvaltning, reviderad efter dialogen i mars.xlsx"
+    data = goals_file(["BUN2", "Mål", "KF1", "BUN", "2025", "Goda lärmiljöer", "Utveckling"])
+    assert run(world, data, name, commit=True).committed
+    reason = Goal.objects.get(municipality=world.municipality, code="BUN2").history.latest().history_change_reason
+    assert reason == (
+        "Import av Målkedja för Barn- och utbildningsnämnden och dess förvaltning, reviderad efter dialogen…"
+    )
+
+
 def test_changed_rows_show_old_and_new_and_leave_the_rest(world):
     rows = export_rows(world)["Mål"]
     headers = rows[0]
@@ -475,6 +485,40 @@ def test_reference_to_a_failed_row_names_it(world):
         "Blad Mål, rad 2, kolumn Överordnad kod: koden KF9 finns inte",
         "Blad Mål, rad 3, kolumn Överordnad kod: koden BUN2 har fel i filen (blad Mål, rad 2)",
     ]
+
+
+def test_reference_to_a_row_whose_cells_cannot_be_read_names_it(world):
+    """A row whose own cells cannot be read keeps its code: the rows that refer to it, above or below it and on the
+    later sheets, say that it has an error in the file instead of that the code does not exist."""
+    data = xlsx(
+        {
+            "Organisationer": [
+                ["Kod", "Namn", "Typ", "Överordnad kod"],
+                ["LAS", "Läsenheten", "Enhet", "BUF2"],
+                ["BUF2", "Grundskolan", "Avdelning", "BUF"],
+            ],
+            "Planer": [["Organisation", "Period", "Titel"], ["BUF2", "2025", "Verksamhetsplan Grundskolan 2025"]],
+            "Mål": [
+                [*GOAL_HEADERS, "Bidrar även till"],
+                ["BUN9", "Mål", "KF9", "BUN", "2025", "Tryggare skolor", "Utveckling", ""],
+                ["SN9", "Mål", "KF1", "SN", "2025", "Trygg omsorg", "Utveckling", "KF9"],
+                ["KF9", "Fantasimål", "VISION", "KF", "2023–2026", "Trygg kommun", "", ""],
+            ],
+            "Indikatorer": [["Mål", "Namn"], ["KF9", "Andel trygga"]],
+        }
+    )
+    assert errors(run(world, data, commit=True)) == [
+        "Blad Organisationer, rad 2, kolumn Överordnad kod: koden BUF2 har fel i filen (blad Organisationer, rad 3)",
+        "Blad Organisationer, rad 3, kolumn Typ: ”Avdelning” är inget giltigt värde; välj ett av: Kommunfullmäktige, "
+        "Kommunstyrelse, Nämnd, Bolag, Förvaltning, Verksamhet, Enhet",
+        "Blad Planer, rad 2, kolumn Organisation: koden BUF2 har fel i filen (blad Organisationer, rad 3)",
+        "Blad Mål, rad 2, kolumn Överordnad kod: koden KF9 har fel i filen (blad Mål, rad 4)",
+        "Blad Mål, rad 3, kolumn Bidrar även till: koden KF9 har fel i filen (blad Mål, rad 4)",
+        "Blad Mål, rad 4, kolumn Typ: ”Fantasimål” är inget giltigt värde; välj ett av: Vision, Inriktningsmål, "
+        "Finansiellt mål, Mål, Aktivitet",
+        "Blad Indikatorer, rad 2, kolumn Mål: koden KF9 har fel i filen (blad Mål, rad 4)",
+    ]
+    assert not Organisation.objects.filter(code__in=["LAS", "BUF2"]).exists()
 
 
 def test_parent_at_the_wrong_level(world):

@@ -1,9 +1,12 @@
 """
 `manage.py load_demo`: the demo municipalities and users.
 
-The goal chain's loader (goals.demo) creates each municipality; every app above it that has a `demo` module with a
-`load_municipality` function adds its own section of the same file (assignments, budget, …). The apps are named
-here only as strings, from INSTALLED_APPS, so the shared core imports none of them.
+Each municipality is an import workbook, `fixtures/<slug>.xlsx`, loaded through the spreadsheet import, and a JSON
+file, `fixtures/demo/<slug>.json`, with what the import does not move (see goals.demo). The goal chain's loader
+(goals.demo) creates each municipality and imports the goal chain's sheets; every app above it that has a `demo`
+module with a `load_municipality` function adds its own part afterwards: its sheets of the same workbook and its
+section of the same JSON file (assignments, budget, …). The apps are named here only as strings, from
+INSTALLED_APPS, so the shared core imports none of them.
 """
 
 import importlib
