@@ -84,6 +84,3 @@ class Document:
 
 def section_id(section):
     return f"avsnitt-{section.position}"
-
-
-
