@@ -136,3 +136,16 @@ def fw(world):
     w.buf_report = report_of(w.t1, w.bun_admin)
     w.ks_report = report_of(w.t1, w.ks)
     return w
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf_approval_copies():
+    """Approving a report asks the PDF reports for the decided copy (tests/reports prove it); here it would only
+    render PDFs in-process for every approval."""
+    from followup.signals import report_approved
+    from reports.receivers import archive_approved_report
+
+    uid = "reports.archive_approved_report"
+    report_approved.disconnect(archive_approved_report, dispatch_uid=uid)
+    yield
+    report_approved.connect(archive_approved_report, dispatch_uid=uid)
