@@ -46,10 +46,14 @@ def test_official_adds_committee_goal_with_indicator_and_outcome(page, live_serv
     form.get_by_role("spinbutton", name="År").fill("2026")
     form.get_by_role("textbox", name="Målvärde").fill("80")
     form.get_by_role("button", name="Spara").click()
+    # The save re-renders the page part that holds the buttons: wait until the target form is gone, so the click
+    # below reaches the new button and not the one being replaced.
+    expect(page.locator("#target-slot form")).to_have_count(0)
     expect(page.get_by_role("button", name="Lägg till utfall")).to_be_visible()
 
     page.get_by_role("button", name="Lägg till utfall").click()
     form = page.locator("#outcome-slot form")
+    expect(form).to_be_visible()
     form.get_by_role("spinbutton", name="År").fill("2026")
     form.get_by_role("textbox", name="Utfall", exact=True).fill("85,5")
     form.get_by_role("button", name="Spara").click()
