@@ -306,64 +306,45 @@ def _item(request, model, pk):
     return item
 
 
-@require_POST
-def assessment_edit(request, pk):
-    item = _item(request, GoalAssessment, pk)
-    report = item.report
-    suggestion = None
-    if request.POST.get(f"a{item.pk}-justification") is not None:
-        suggestion = True
-    form = AssessmentForm(
-        data=request.POST, instance=item, user=request.user, suggestion=suggestion, prefix=f"a{item.pk}"
-    )
+def _save_item(request, item, form, *, prefix, anchor):
+    """Save one item of a report (an assessment, an assignment row, a control result) through the service."""
     return _save_section(
         request,
-        report=report,
+        report=item.report,
         obj=item,
         form=form,
         save=lambda f: services.item_save(
             f.instance, user=request.user, expected_version=f.cleaned_data.get("expected_version")
         ),
         template="followup/inc/saved.html",
-        context={"section": f"a{item.pk}"},
-        anchor=f"#mal-{item.goal_id}",
+        context={"section": f"{prefix}{item.pk}"},
+        anchor=anchor,
     )
+
+
+@require_POST
+def assessment_edit(request, pk):
+    item = _item(request, GoalAssessment, pk)
+    # The justification field is on the page only where KS's assessment is weighed against the roll-up.
+    suggestion = True if request.POST.get(f"a{item.pk}-justification") is not None else None
+    form = AssessmentForm(
+        data=request.POST, instance=item, user=request.user, suggestion=suggestion, prefix=f"a{item.pk}"
+    )
+    return _save_item(request, item, form, prefix="a", anchor=f"#mal-{item.goal_id}")
 
 
 @require_POST
 def assignment_item_edit(request, pk):
     item = _item(request, AssignmentFollowUp, pk)
     form = AssignmentItemForm(data=request.POST, instance=item, user=request.user, prefix=f"u{item.pk}")
-    return _save_section(
-        request,
-        report=item.report,
-        obj=item,
-        form=form,
-        save=lambda f: services.item_save(
-            f.instance, user=request.user, expected_version=f.cleaned_data.get("expected_version")
-        ),
-        template="followup/inc/saved.html",
-        context={"section": f"u{item.pk}"},
-        anchor="#uppdrag",
-    )
+    return _save_item(request, item, form, prefix="u", anchor="#uppdrag")
 
 
 @require_POST
 def control_result_edit(request, pk):
     item = _item(request, ControlResult, pk)
     form = ControlResultForm(data=request.POST, instance=item, user=request.user, prefix=f"k{item.pk}")
-    return _save_section(
-        request,
-        report=item.report,
-        obj=item,
-        form=form,
-        save=lambda f: services.item_save(
-            f.instance, user=request.user, expected_version=f.cleaned_data.get("expected_version")
-        ),
-        template="followup/inc/saved.html",
-        context={"section": f"k{item.pk}"},
-        anchor="#intern-kontroll",
-    )
+    return _save_item(request, item, form, prefix="k", anchor="#intern-kontroll")
 
 
 @require_POST
