@@ -8,8 +8,6 @@ editors by the models' `lock_path` (403), for administrators by the services, so
 with the reason instead of offering a form that cannot be saved.
 """
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,7 +24,6 @@ from styrning.permissions import ADMIN, CHANGE, VIEW, can, editable_organisation
 from styrning.views import ObjectDeleteView, ObjectEditView, errors_to_messages, municipality_for, safe_next_url
 
 from . import selectors, services
-from .choices import CONSEQUENCE_LABELS, PROBABILITY_LABELS, SCALE, SHORT_NAMES, PeriodKind, RiskBand
 from .control_forms import (
     ControlForm,
     ControlPlanAdoptForm,
@@ -56,70 +53,6 @@ def _plan(request, pk):
     return get_object_or_404(restrict(queryset, request.user, VIEW), pk=pk)
 
 
-# --- Presentation helpers (no queries: they arrange what the selectors loaded) --------------------------------------
-
-
-def matrix_context(matrix):
-    """The matrix rows with their probability labels, and the consequence columns, for the matrix partial."""
-    return {
-        "matrix_rows": [(row[0].probability, PROBABILITY_LABELS[row[0].probability], row) for row in matrix],
-        "consequence_columns": [(value, CONSEQUENCE_LABELS[value]) for value in SCALE],
-        "bands": list(RiskBand),
-    }
-
-
-def number_risks(risks):
-    """Give each risk of a plan its number (1, 2, … in the order they were added), the one the matrix shows, and
-    order the list by risk value, highest first (then by number)."""
-    for number, risk in enumerate(sorted(risks, key=lambda r: r.pk), start=1):
-        risk.number = number
-    risks.sort(key=lambda r: (-r.value, r.number))
-
-
-def attach_tertials(risks):
-    """Per control: for T1, T2 and T3 whether it is reported then and the result of that period's report."""
-    for risk in risks:
-        for control in risk.controls.all():
-            by_kind = {result.report.period.kind: result for result in getattr(control, "period_results", [])}
-            control.tertials = [
-                {
-                    "kind": kind,
-                    "short": SHORT_NAMES[kind],
-                    "label": kind.label,
-                    "due": control.reported_in(kind),
-                    "result": by_kind.get(kind),
-                }
-                for kind in PeriodKind
-            ]
-
-
-def attach_high_risks(plans, risks):
-    """Each plan's number of chosen risks and its chosen risks in the red band (9–16), highest first, from the
-    municipality-wide list of chosen risks. Returns the number of high risks in all."""
-    chosen = defaultdict(int)
-    high = defaultdict(list)
-    for risk in risks:
-        chosen[risk.plan_id] += 1
-        if risk.band == RiskBand.HIGH:
-            high[risk.plan_id].append(risk)
-    for plan in plans:
-        plan.chosen_count = chosen.get(plan.pk, 0)
-        plan.high_risks = high.get(plan.pk, [])
-    return sum(len(h) for h in high.values())
-
-
-def attach_cell_organisations(matrix):
-    """Per cell of the municipality-wide matrix: the organisations with risks there, with their number of risks."""
-    for row in matrix:
-        for cell in row:
-            counts = {}
-            for risk in cell.risks:
-                organisation = risk.plan.organisation
-                entry = counts.setdefault(organisation.pk, [organisation, 0])
-                entry[1] += 1
-            cell.organisations = sorted(counts.values(), key=lambda entry: (entry[0].tree_id, entry[0].lft))
-
-
 # --- Lists and pages ----------------------------------------------------------------------------------------------
 
 
@@ -131,16 +64,11 @@ def control_plan_list(request, municipality):
     year = _year(request, current)
     years = selectors.control_plan_years(municipality=municipality, user=request.user)
     context = selectors.control_plans(municipality=municipality, user=request.user, year=year)
-    high_total = attach_high_risks(context["plans"], context["risks"])
-    attach_cell_organisations(context["matrix"])
-    can_add = editable_organisations(request.user, Organisation.objects.filter(municipality=municipality)).exists()
     context.update(
-        matrix_context(context["matrix"]),
         municipality=municipality,
         year=year,
         years=sorted(set(years) | {year, current, current + 1}, reverse=True),
-        can_add=can_add,
-        high_total=high_total,
+        can_add=editable_organisations(request.user, Organisation.objects.filter(municipality=municipality)).exists(),
     )
     return render(request, "followup/control/plan_list.html", context)
 
@@ -148,22 +76,8 @@ def control_plan_list(request, municipality):
 def control_plan_detail(request, pk):
     """One plan: its decision, the risk matrix, the risks with their controls and the results of each tertial."""
     plan = _plan(request, pk)
-    user = request.user
-    context = selectors.control_plan_page(plan=plan, user=user)
-    risks = context["risks"]
-    number_risks(risks)
-    attach_tertials(risks)
-    can_admin = can(user, plan, ADMIN)
-    context.update(
-        matrix_context(context["matrix"]),
-        # The services refuse every change to an adopted plan, administrators' too.
-        editable=context["writable"] and not plan.is_adopted,
-        can_admin=can_admin,
-        missing_controls=[risk for risk in risks if risk.in_plan and not risk.controls.all()],
-        chosen_count=sum(1 for risk in risks if risk.in_plan),
-        control_tertials=[{"short": SHORT_NAMES[kind], "label": kind.label} for kind in PeriodKind],
-    )
-    if can_admin:
+    context = selectors.control_plan_page(plan=plan, user=request.user)
+    if context["can_admin"]:
         if plan.is_adopted:
             context["reopen_form"] = ControlPlanReopenForm()
         else:

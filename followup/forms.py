@@ -5,12 +5,20 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.forms import TkrField
 from goals.models import Outcome
+from styrning.choices import OrganisationKind
 from styrning.forms import BaseModelForm, SwedishDecimalField, SwedishDecimalInput
 from styrning.models import Organisation
 
 from .choices import DECIDING_LEVELS, DeadlineLevel
 from .models import ActionPlan, AssignmentFollowUp, ControlResult, FollowUpReport, GoalAssessment, ReportingPeriod
 
+# The bodies that decide on a report: KF, KS, a nämnd, a bolag's board.
+DECIDING_BODY_KINDS = (
+    OrganisationKind.COUNCIL,
+    OrganisationKind.EXECUTIVE_BOARD,
+    OrganisationKind.COMMITTEE,
+    OrganisationKind.COMPANY,
+)
 YES_NO = ((None, _("Inte angivet")), (True, _("Ja")), (False, _("Nej")))
 
 
@@ -191,9 +199,7 @@ class ApproveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.is_decision = report.level in DECIDING_LEVELS
         organisation = report.organisation
-        bodies = organisation.get_ancestors(include_self=True).filter(
-            kind__in=("council", "executive_board", "committee", "company")
-        )
+        bodies = organisation.get_ancestors(include_self=True).filter(kind__in=DECIDING_BODY_KINDS)
         self.fields["decided_by"].queryset = bodies
         if self.is_decision:
             self.fields["decided_by"].required = True

@@ -21,18 +21,24 @@ from goals.models import Goal, Indicator, Outcome
 from goals.selectors import in_force, traffic_light, trend
 from styrning.choices import OrganisationKind
 from styrning.models import Organisation
-from styrning.permissions import APPROVE, CHANGE, VIEW, can, restrict, takes_part
+from styrning.permissions import ADMIN, APPROVE, CHANGE, VIEW, can, restrict, takes_part
 
 from .choices import (
     ANALYSIS_REQUIRED_FOR,
     ASSESSMENT_POINTS,
+    CONSEQUENCE_LABELS,
     DEADLINE_LEVEL_OF_KIND,
     OUTCOME_PERIOD,
+    PROBABILITY_LABELS,
+    SCALE,
+    SHORT_NAMES,
     WRITABLE_STATUSES,
     Assessment,
     ControlOutcome,
+    PeriodKind,
     PlanStatus,
     ReportStatus,
+    RiskBand,
     risk_band,
 )
 from .models import (
@@ -43,7 +49,6 @@ from .models import (
     FollowUpReport,
     GoalAssessment,
     InternalControlPlan,
-    ReportComment,
     ReportingPeriod,
     Risk,
 )
@@ -447,6 +452,15 @@ def is_late(report, deadline, today=None):
     return deadline is not None and report.status in WRITABLE_STATUSES and deadline < today
 
 
+def status_rows(reports, deadlines, today):
+    """[{report, deadline, late}] for loaded reports of one period and its loaded deadlines. No query."""
+    rows = []
+    for report in reports:
+        deadline = deadline_for(deadlines, report.organisation)
+        rows.append({"report": report, "deadline": deadline, "late": is_late(report, deadline, today)})
+    return rows
+
+
 def report_items(report):
     """The report's items, loaded for the page and for its problems (five queries)."""
     assessments = list(
@@ -628,10 +642,7 @@ def period_page(*, period, user, today=None):
         .select_related("organisation", "organisation__parent")
         .order_by("organisation__tree_id", "organisation__lft")
     )
-    rows = []
-    for report in reports:
-        deadline = deadline_for(deadlines, report.organisation)
-        rows.append({"report": report, "deadline": deadline, "late": is_late(report, deadline, today)})
+    rows = status_rows(reports, deadlines, today)
     counts = defaultdict(int)
     for report in reports:
         counts[report.status] += 1
@@ -689,14 +700,6 @@ def to_report(*, user, today=None):
     return rows
 
 
-def open_periods(*, municipality, user):
-    return list(
-        restrict(ReportingPeriod.objects.filter(municipality=municipality, is_open=True), user, VIEW).order_by(
-            "year", "kind"
-        )
-    )
-
-
 # --- The dashboard -------------------------------------------------------------------------------------------------
 
 
@@ -714,15 +717,17 @@ def dashboard(*, period, user, today=None):
     )
     kf_goals = list(council_goals(municipality.pk, period.year).order_by("tree_id", "lft"))
     by_goal = contributions([g.pk for g in kf_goals], period=period, level=GoalLevel.COMMITTEE)
-    body_of = {}
-    all_orgs = list(Organisation.objects.filter(municipality=municipality).only("pk", "tree_id", "lft", "rght"))
-    for org in all_orgs:
-        body_of[org.pk] = next((b for b in bodies if b.contains(org)), None)
+
+    def body_of(organisation):
+        """The first body (in tree order) whose subtree holds the organisation; a group company's bolag count for
+        the group."""
+        return next((b for b in bodies if b.contains(organisation)), None)
+
     heat = []
     for body in bodies:
         cells = []
         for goal in kf_goals:
-            values = [c.value for c in by_goal.get(goal.pk, []) if body_of.get(c.organisation.pk) == body]
+            values = [c.value for c in by_goal.get(goal.pk, []) if body_of(c.organisation) == body]
             cells.append({"goal": goal, "suggestion": suggest(values) if values else None, "count": len(values)})
         heat.append({"organisation": body, "cells": cells})
     board_assessments = {
@@ -751,14 +756,7 @@ def dashboard(*, period, user, today=None):
         report = report_of.get(body.pk)
         economy.append({"organisation": body, "report": report, "deviation": report.deviation if report else None})
     deadlines = list(period.deadlines.all())
-    status_rows = [
-        {
-            "report": r,
-            "deadline": deadline_for(deadlines, r.organisation),
-            "late": is_late(r, deadline_for(deadlines, r.organisation), today),
-        }
-        for r in reports
-    ]
+    rows = status_rows(reports, deadlines, today)
     status_counts = defaultdict(int)
     for r in reports:
         status_counts[r.status] += 1
@@ -780,7 +778,7 @@ def dashboard(*, period, user, today=None):
         "goal_columns": goal_columns,
         "heat": heat,
         "economy": economy,
-        "status_rows": status_rows,
+        "status_rows": rows,
         "status_counts": [(s, s.label, status_counts.get(s.value, 0)) for s in ReportStatus],
         "assignment_rows": [
             (label, assignment_counts.get(value, 0))
@@ -788,7 +786,7 @@ def dashboard(*, period, user, today=None):
         ],
         "assignment_total": sum(assignment_counts.values()),
         "control_deviations": control_deviations,
-        "late_count": sum(1 for row in status_rows if row["late"]),
+        "late_count": sum(1 for row in rows if row["late"]),
     }
 
 
@@ -842,7 +840,38 @@ def risk_matrix(risks):
     return [[cells[(p, c)] for c in range(1, 5)] for p in range(4, 0, -1)]
 
 
+def matrix_labels():
+    """The matrix partial's consequence columns and the bands of its legend."""
+    return {
+        "consequence_columns": [(value, CONSEQUENCE_LABELS[value]) for value in SCALE],
+        "bands": list(RiskBand),
+    }
+
+
+def _matrix_rows(matrix):
+    return [(row[0].probability, PROBABILITY_LABELS[row[0].probability], row) for row in matrix]
+
+
+def _attach_tertials(risks):
+    """Per control: for T1, T2 and T3 whether it is reported then and the result of that period's report."""
+    for risk in risks:
+        for control in risk.controls.all():
+            by_kind = {result.report.period.kind: result for result in control.period_results}
+            control.tertials = [
+                {
+                    "kind": kind,
+                    "short": SHORT_NAMES[kind],
+                    "label": kind.label,
+                    "due": control.reported_in(kind),
+                    "result": by_kind.get(kind),
+                }
+                for kind in PeriodKind
+            ]
+
+
 def control_plan_page(*, plan, user):
+    """One plan: its risks numbered in the order they were added (the matrix shows the numbers) and listed by value,
+    highest first; each control with its result per tertial; the matrix. Three queries."""
     risks = list(plan.risks.prefetch_related("controls").order_by("pk"))
     for number, risk in enumerate(risks, start=1):
         risk.number = number  # the same number in the matrix and in the list
@@ -858,19 +887,29 @@ def control_plan_page(*, plan, user):
     for risk in risks:
         for control in risk.controls.all():
             control.period_results = results_by_control.get(control.pk, [])
+    _attach_tertials(risks)
+    matrix = risk_matrix(risks)
     return {
         "plan": plan,
         "organisation": plan.organisation,
         "municipality": plan.organisation.municipality,
         "risks": risks,
-        "matrix": risk_matrix(risks),
-        "writable": can(user, plan, CHANGE) and not plan.is_adopted,
+        "matrix": matrix,
+        "matrix_rows": _matrix_rows(matrix),
+        **matrix_labels(),
+        # An adopted plan is changed by reopening it (administrators), never in place.
+        "editable": can(user, plan, CHANGE) and not plan.is_adopted,
+        "can_admin": can(user, plan, ADMIN),
+        "missing_controls": [risk for risk in risks if risk.in_plan and not risk.controls.all()],
+        "chosen_count": sum(1 for risk in risks if risk.in_plan),
+        "control_tertials": [{"short": SHORT_NAMES[kind], "label": kind.label} for kind in PeriodKind],
     }
 
 
 def control_plans(*, municipality, user, year):
-    """The year's internal control plans in tree order with their risk counts, and the municipality-wide matrix (KS's
-    summary) of the risks chosen for the plans. Three queries.
+    """The year's internal control plans in tree order, each with its number of chosen risks and its chosen risks in
+    the red band; KS's summary: the municipality-wide matrix of the chosen risks (each cell with the organisations
+    and their counts) and the control deviations reported. Three queries.
     """
     plans = list(
         restrict(InternalControlPlan.objects.filter(organisation__municipality=municipality, year=year), user, VIEW)
@@ -879,8 +918,24 @@ def control_plans(*, municipality, user, year):
         .order_by("organisation__tree_id", "organisation__lft")
     )
     risks = list(Risk.objects.filter(plan__in=[p.pk for p in plans], in_plan=True).select_related("plan__organisation"))
+    risks.sort(key=lambda r: (-r.value, r.plan.organisation.lft))
+    chosen = defaultdict(int)
+    high = defaultdict(list)
+    for risk in risks:
+        chosen[risk.plan_id] += 1
+        if risk.band == RiskBand.HIGH:
+            high[risk.plan_id].append(risk)
     for plan in plans:
-        plan.high_count = sum(1 for r in risks if r.plan_id == plan.pk and r.value >= 9)
+        plan.chosen_count = chosen.get(plan.pk, 0)
+        plan.high_risks = high.get(plan.pk, [])
+    matrix = risk_matrix(risks)
+    for row in matrix:
+        for cell in row:
+            counts = {}
+            for risk in cell.risks:
+                organisation = risk.plan.organisation
+                counts.setdefault(organisation.pk, [organisation, 0])[1] += 1
+            cell.organisations = sorted(counts.values(), key=lambda entry: (entry[0].tree_id, entry[0].lft))
     deviations = list(
         ControlResult.objects.filter(
             control__risk__plan__in=[p.pk for p in plans],
@@ -891,8 +946,11 @@ def control_plans(*, municipality, user, year):
     )
     return {
         "plans": plans,
-        "matrix": risk_matrix(risks),
-        "risks": sorted(risks, key=lambda r: (-r.value, r.plan.organisation.lft)),
+        "matrix": matrix,
+        "matrix_rows": _matrix_rows(matrix),
+        **matrix_labels(),
+        "risks": risks,
+        "high_total": sum(len(h) for h in high.values()),
         "deviations": deviations,
         "adopted_count": sum(1 for p in plans if p.status == PlanStatus.ADOPTED),
     }
@@ -907,13 +965,6 @@ def control_plan_years(*, municipality, user):
         ),
         reverse=True,
     )
-
-
-def comments_visible(report, user):
-    """The report's comments if the user takes part in its organisation, else none."""
-    if not takes_part(user, report.organisation):
-        return ReportComment.objects.none()
-    return report.comments.all()
 
 
 def approvable_reports(*, user):

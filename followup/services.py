@@ -25,7 +25,6 @@ from styrning.models import Membership, Organisation
 from styrning.services import object_delete, object_save
 
 from .choices import (
-    DEADLINE_LEVEL_OF_KIND,
     DECIDING_LEVELS,
     DEFAULT_DEADLINE_DAYS,
     WRITABLE_STATUSES,
@@ -64,15 +63,22 @@ logger = logging.getLogger(__name__)
 # --- Periods ------------------------------------------------------------------------------------------------------
 
 
+# The deviation thresholds a new period takes over from the municipality's latest one.
+THRESHOLD_FIELDS = ("deviation_threshold_percent", "deviation_threshold_amount")
+
+
 @transaction.atomic
-def period_create(*, municipality, year, kind, user, deadlines=None, reason="", is_example=False):
+def period_create(*, municipality, year, kind, user, deadlines=None, thresholds=None, reason="", is_example=False):
     """Create a period with a deadline per level (`deadlines` {level: date}, else days after the period's end) and the
-    deviation thresholds of the municipality's latest period."""
-    latest = ReportingPeriod.objects.filter(municipality=municipality).order_by("-year", "-kind").first()
+    deviation thresholds given (`thresholds` {"deviation_threshold_percent": …, "deviation_threshold_amount": …}),
+    else those of the municipality's latest period."""
     period = ReportingPeriod(municipality=municipality, year=year, kind=kind, is_example=is_example)
-    if latest is not None:
-        period.deviation_threshold_percent = latest.deviation_threshold_percent
-        period.deviation_threshold_amount = latest.deviation_threshold_amount
+    if thresholds is None:
+        latest = ReportingPeriod.objects.filter(municipality=municipality).order_by("-year", "-kind").first()
+        if latest is not None:
+            thresholds = {name: getattr(latest, name) for name in THRESHOLD_FIELDS}
+    for name, value in (thresholds or {}).items():
+        setattr(period, name, value)
     object_save(period, user=user, reason=reason or _("Skapad"))
     deadlines = deadlines or {}
     for level in DeadlineLevel:
@@ -535,7 +541,7 @@ def send_reminders(*, today=None, base_url=""):
         for report in reports:
             if report.period_id != deadline.period_id:
                 continue
-            if DEADLINE_LEVEL_OF_KIND[report.organisation.kind] != deadline.level:
+            if report.level != deadline.level:
                 continue
             if (report.pk, kind) in sent_before:
                 continue

@@ -42,13 +42,6 @@ from .models import ActionPlan, AssignmentFollowUp, ControlResult, FollowUpRepor
 REPORT_RELATED = ("period", "period__municipality", "organisation", "organisation__municipality", "decided_by")
 
 
-def _int_param(request, name, default=None):
-    try:
-        return int(request.GET.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
 # --- Periods --------------------------------------------------------------------------------------------------------
 
 
@@ -80,11 +73,9 @@ def period_create(request, municipality):
                 year=form.cleaned_data["year"],
                 kind=form.cleaned_data["kind"],
                 deadlines=form.deadlines(),
+                thresholds={name: form.cleaned_data[name] for name in services.THRESHOLD_FIELDS},
                 user=request.user,
             )
-            period.deviation_threshold_percent = form.cleaned_data["deviation_threshold_percent"]
-            period.deviation_threshold_amount = form.cleaned_data["deviation_threshold_amount"]
-            services.period_save(period, user=request.user)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -223,13 +214,13 @@ def _render_saved(request, report, template, context, *, saved):
     if not saved:
         # What is missing follows what is stored, not the refused values.
         report = FollowUpReport.objects.select_related(*REPORT_RELATED).get(pk=report.pk)
-    page = selectors.report_page(report=report, user=request.user)
+    problems, _assignment_items = selectors.submission_problems(report)
     context.update(
         report=report,
         period=report.period,
         saved=saved,
         saved_at=timezone.localtime(),
-        problems=page["problems"],
+        problems=problems,
         oob=True,
     )
     return render(request, template, context)

@@ -80,7 +80,3 @@ class Document:
             **self.front_context(job),
         }
         return render_to_string(self.template, context)
-
-
-def section_id(section):
-    return f"avsnitt-{section.position}"

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from styrning.models import Municipality, Organisation
+from styrning.models import Municipality, Organisation, PermissionPaths
 
 
 class ReportKind(models.TextChoices):
@@ -31,7 +31,7 @@ def report_upload_path(instance, filename):
     return f"rapporter/{instance.municipality.slug}/{instance.kind}/{filename}"
 
 
-class ReportFile(models.Model):
+class ReportFile(PermissionPaths, models.Model):
     """An archived PDF: who asked for it, when, from what data, with its checksum. Never changed or overwritten."""
 
     municipality = models.ForeignKey(
@@ -77,11 +77,7 @@ class ReportFile(models.Model):
     )
 
     # Read through styrning.permissions: seen by everyone of the municipality; never edited.
-    organisation_path = "organisation"
     municipality_path = "municipality"
-    lock_path = None
-    locked_statuses = ()
-    lock_applies_to_admins = False
     change_roles = ()
 
     class Meta:
@@ -105,7 +101,7 @@ class ReportFile(models.Model):
         return self.file.name.rsplit("/", 1)[-1]
 
 
-class ReportJob(models.Model):
+class ReportJob(PermissionPaths, models.Model):
     """A request for a PDF, from queued to done (with its file) or failed (with its message)."""
 
     municipality = models.ForeignKey(
@@ -138,11 +134,8 @@ class ReportJob(models.Model):
         to=ReportFile, on_delete=models.SET_NULL, blank=True, null=True, related_name="job", verbose_name=_("fil")
     )
 
-    organisation_path = "organisation"
+    # Read through styrning.permissions: seen by everyone of the municipality; changed only by its tasks.
     municipality_path = "municipality"
-    lock_path = None
-    locked_statuses = ()
-    lock_applies_to_admins = False
     change_roles = ()
 
     class Meta:

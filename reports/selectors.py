@@ -25,14 +25,6 @@ def versions(*, job, user):
     )
 
 
-def files_for(*, municipality, kind, subject_key, user):
-    return list(
-        restrict(ReportFile.objects.filter(municipality=municipality, kind=kind, subject_key=subject_key), user, VIEW)
-        .select_related("created_by")
-        .order_by("-version")
-    )
-
-
 def archive(*, municipality, user):
     """The archive page: files grouped by kind, recent jobs, and the choices for asking for each kind."""
     files = list(

@@ -19,7 +19,25 @@ from simple_history.models import HistoricalRecords
 from .choices import ALLOWED_CHILD_KINDS, DOCUMENT_GROUPS, DocumentKind, OrganisationKind, Role
 
 
-class TrackedModel(models.Model):
+class PermissionPaths:
+    """What styrning.permissions reads from a model: where its organisation and municipality are, which roles change
+    it, and what locks it. A model that users do not edit but that is read through the permissions (an archived
+    report) takes these defaults with it; TrackedModel does."""
+
+    # The path from this model to the Organisation that owns it; the permissions module reads it.
+    organisation_path = "organisation"
+    # The path to a status field that locks the object for editors (None: never locked), and the locking values.
+    lock_path = None
+    locked_statuses = ()
+    # True: the lock holds for administrators (and superusers) too, e.g. a decided budget: a change is a new decision.
+    lock_applies_to_admins = False
+    # The roles that may change objects of this model within their subtree.
+    change_roles = (Role.EDITOR, Role.ADMIN)
+    # The path to the Municipality; defaults to "<organisation_path>__municipality".
+    municipality_path = None
+
+
+class TrackedModel(PermissionPaths, models.Model):
     """
     Abstract base of every model a user edits: timestamps, an optimistic-lock version and the
     example-data flag (content that is not from a seed document is shown as "exempeldata").
@@ -33,18 +51,6 @@ class TrackedModel(models.Model):
         default=False,
         help_text=_("Innehåll som inte kommer från kommunens egna dokument utan är exempel."),
     )
-
-    # The path from this model to the Organisation that owns it; the permissions module reads it.
-    organisation_path = "organisation"
-    # The path to a status field that locks the object for editors (None: never locked), and the locking values.
-    lock_path = None
-    locked_statuses = ()
-    # True: the lock holds for administrators (and superusers) too, e.g. a decided budget: a change is a new decision.
-    lock_applies_to_admins = False
-    # The roles that may change objects of this model within their subtree.
-    change_roles = (Role.EDITOR, Role.ADMIN)
-    # The path to the Municipality; defaults to "<organisation_path>__municipality".
-    municipality_path = None
 
     class Meta:
         abstract = True

@@ -32,7 +32,7 @@ def mkr(kronor, decimals=1):
 
 def format_tkr(kronor, decimals=0):
     """ "1 234 tkr" """
-    if kronor is None or kronor == "":
+    if kronor is None:
         return "–"
     return f"{format_number(tkr(kronor, decimals), decimals)}\u00a0tkr"
 

@@ -10,10 +10,12 @@ Shared fixtures: a small municipality ("world") with personas in the roles of DE
 """
 
 import os
+import uuid
 from types import SimpleNamespace
 
 import pytest
 
+from styrning.celery import app
 from styrning.services import membership_grant
 
 from . import factories as f
@@ -94,3 +96,34 @@ def world(db):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+# --- How Celery tasks run in a test -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager(settings):
+    """Tasks run in-process, as without a broker (also where CI configures one)."""
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real worker in a thread of this process (Celery's test worker, one task at a time), on a queue of its own so
+    that another test run on the machine cannot take our tasks. Needs CELERY_BROKER_URL; use with transactional_db:
+    the worker's connection sees only what is committed."""
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"styrning-test-{uuid.uuid4().hex}"
+    previous = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(task_always_eager=False, task_default_queue=queue)
+    try:
+        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=60):
+            yield
+    finally:
+        app.conf.update(previous)

@@ -4,18 +4,19 @@ queries."""
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from followup.selectors import report_page
 from goals.models import Indicator, Outcome
 from goals.selectors import indicator_chart, summarise_indicator
 
 PARTS = (
-    ("summary", "Sammanfattning"),
-    ("goals", "Måluppfyllelse"),
-    ("indicators", "Indikatorer"),
-    ("assignments", "Uppdrag"),
-    ("economy", "Ekonomi"),
-    ("control", "Intern kontroll"),
+    ("summary", _("Sammanfattning")),
+    ("goals", _("Måluppfyllelse")),
+    ("indicators", _("Indikatorer")),
+    ("assignments", _("Uppdrag")),
+    ("economy", _("Ekonomi")),
+    ("control", _("Intern kontroll")),
 )
 
 

@@ -4,6 +4,7 @@ internal control summary, and the nämnders' reports as chapters (one section ea
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assignments.models import Assignment
 from followup.models import AssignmentFollowUp, FollowUpReport, ReportingPeriod
@@ -16,10 +17,10 @@ from .common import followup_content, viewer
 
 CHAPTER_KINDS = (OrganisationKind.EXECUTIVE_BOARD, OrganisationKind.COMMITTEE, OrganisationKind.COMPANY)
 OVERVIEW_SECTIONS = (
-    ("overview", "Kommunfullmäktiges mål"),
-    ("economy", "Ekonomi"),
-    ("assignments", "Uppdrag"),
-    ("control", "Intern kontroll"),
+    ("overview", gettext_lazy("Kommunfullmäktiges mål")),
+    ("economy", gettext_lazy("Ekonomi")),
+    ("assignments", gettext_lazy("Uppdrag")),
+    ("control", gettext_lazy("Intern kontroll")),
 )
 
 
@@ -43,7 +44,7 @@ class CompiledReport(Document):
             .select_related("organisation")
             .order_by("organisation__tree_id", "organisation__lft")
         )
-        return [(key, _(title)) for key, title in OVERVIEW_SECTIONS] + [
+        return [(key, str(title)) for key, title in OVERVIEW_SECTIONS] + [
             (f"report:{r.pk}", r.organisation.name) for r in reports
         ]
 

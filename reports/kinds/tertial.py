@@ -26,7 +26,7 @@ class TertialReport(Document):
         return Subject(organisation=report.organisation, title=title, key=f"followupreport:{report.pk}")
 
     def sections(self, job):
-        return [(key, _(title)) for key, title in PARTS]
+        return [(key, str(title)) for key, title in PARTS]
 
     def render_section(self, job, section):
         report = self._report(job.params)

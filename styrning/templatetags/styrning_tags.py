@@ -87,12 +87,17 @@ def model_label(obj):
     return f"{obj._meta.app_label}.{obj._meta.object_name}"
 
 
+def _amount(kronor):
+    """A template's missing value ("" for an attribute of a missing object) is no amount, as None is."""
+    return None if kronor == "" else kronor
+
+
 @register.filter
 def money(kronor):
     """An amount in kronor as "2,0 mkr", "400 tkr" or "950 kr"."""
     from styrning.money import format_money
 
-    return format_money(kronor)
+    return format_money(_amount(kronor))
 
 
 @register.filter(name="tkr")
@@ -100,7 +105,7 @@ def tkr_filter(kronor):
     """An amount in kronor as "1 234 tkr" (tables of frames)."""
     from styrning.money import format_tkr
 
-    return format_tkr(kronor)
+    return format_tkr(_amount(kronor))
 
 
 @register.filter(name="mkr")
@@ -108,4 +113,4 @@ def mkr_filter(kronor):
     """An amount in kronor as "2,0 mkr"."""
     from styrning.money import format_mkr
 
-    return format_mkr(kronor)
+    return format_mkr(_amount(kronor))

@@ -20,9 +20,11 @@ from playwright.sync_api import expect
 from followup.choices import PeriodKind
 from followup.models import FollowUpReport
 from reports.models import JobStatus, ReportFile, ReportJob
-from styrning.celery import app
 
 from .conftest import axe_violations, login
+
+# Tasks run in the live server's thread, also where a broker is configured (CI): no worker runs here.
+pytestmark = pytest.mark.usefixtures("eager")
 
 FAILURE = "Avsnittet Ekonomi kunde inte skapas: budgetuppgifterna saknas."
 
@@ -32,16 +34,6 @@ def _media(settings, tmp_path):
     """Archived PDFs go to a directory of the test's own (the live server runs in this process)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.REPORT_TEMP_DIR = None
-
-
-@pytest.fixture(autouse=True)
-def _eager(settings):
-    """Tasks run in the live server's thread, also where a broker is configured (CI): no worker runs here."""
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def bun_report():

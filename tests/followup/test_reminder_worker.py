@@ -9,7 +9,6 @@ in-memory mail outbox.
 
 import threading
 import time
-import uuid
 from unittest import mock
 
 import pytest
@@ -19,7 +18,6 @@ from followup import services
 from followup.choices import ReminderKind
 from followup.models import ReminderLog
 from followup.tasks import send_deadline_reminders
-from styrning.celery import app
 
 from .conftest import report_of
 
@@ -27,22 +25,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not django_settings.CELERY_BROKER_URL, reason="no CELERY_BROKER_URL: no worker to run on"),
 ]
-
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real worker in a thread, on a queue of its own (another test run on the machine cannot take our tasks)."""
-    from celery.contrib.testing.worker import start_worker
-
-    queue = f"styrning-test-{uuid.uuid4().hex}"
-    previous = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(task_always_eager=False, task_default_queue=queue)
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.update(previous)
 
 
 def wait_for_logs(count, timeout=60):

@@ -9,8 +9,6 @@ outsider edits SN; KS and KF have no editors at all.
 
 import datetime
 
-import pytest
-
 from followup import services, tasks
 from followup.choices import PeriodKind, ReminderKind, ReportStatus
 from followup.models import ReminderLog
@@ -200,16 +198,6 @@ def test_periods_and_municipalities_apart(fw, mailoutbox):
     assert f"{TITLE}, Kultur- och fritidsnämnden ska skickas in senast 2025-05-28." in foreigner.body
     assert "Socialnämnden" not in foreigner.body and "Barn- och" not in foreigner.body
     assert "Delårsrapport" not in "".join(m.body for m in mailoutbox)
-
-
-@pytest.fixture
-def eager(settings):
-    from styrning.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def test_the_task_sends_with_the_site_address(fw, mailoutbox, settings, eager):

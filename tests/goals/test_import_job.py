@@ -9,7 +9,6 @@ same database (hence transactional_db: the worker's connection sees only what is
 
 import threading
 import time
-import uuid
 from unittest import mock
 
 import pytest
@@ -21,7 +20,6 @@ from goals import importing
 from goals.models import Goal, ImportJob
 from goals.synthetic import verify_municipality
 from styrning import spreadsheets
-from styrning.celery import app
 from styrning.spreadsheets import OutputSheet
 from tests import factories as f
 
@@ -43,32 +41,6 @@ BAD_ROW = ["BUN3", "Mål", "KF9", "BUN", "2025", "Trygg skola", "Invånare och b
 def _small_files_run_in_the_background(settings, tmp_path):
     settings.IMPORT_ASYNC_ROWS = 3
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run in-process, as without a broker."""
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real worker in a thread, on a queue of its own (another test run on the machine cannot take our tasks)."""
-    from celery.contrib.testing.worker import start_worker
-
-    queue = f"styrning-test-{uuid.uuid4().hex}"
-    previous = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(task_always_eager=False, task_default_queue=queue)
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.update(previous)
 
 
 RUNNERS = [

@@ -4,44 +4,17 @@ worker when a broker is configured), and reading a PDF's text and metadata with 
 import shutil
 import subprocess
 import time
-import uuid
 
 import pytest
 from django.conf import settings as django_settings
 
 from followup import services as followup_services
-from styrning.celery import app
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.REPORT_TEMP_DIR = None
-
-
-@pytest.fixture
-def eager(settings):
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real worker (two threads, so sections run in parallel) on a queue of its own."""
-    from celery.contrib.testing.worker import start_worker
-
-    queue = f"styrning-test-{uuid.uuid4().hex}"
-    previous = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(task_always_eager=False, task_default_queue=queue)
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], concurrency=2, shutdown_timeout=60):
-            yield
-    finally:
-        app.conf.update(previous)
 
 
 def needs_broker():
