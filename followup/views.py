@@ -227,7 +227,8 @@ def _render_saved(request, report, template, context, *, saved):
 
 
 def _save_section(request, *, report, obj, form, save, template, context=None, anchor=""):
-    """Validate and save one section of the report; htmx gets the section's status, a plain POST a redirect."""
+    """Validate and save one section of the report; htmx gets the section's status, a plain POST a redirect.
+    `context` is the extra context of the htmx answer, or a function that makes it after the save."""
     saved = False
     if form.is_valid():
         try:
@@ -237,7 +238,8 @@ def _save_section(request, *, report, obj, form, save, template, context=None, a
         except ValidationError as error:
             apply_validation_error(form, error)
     if request.htmx:
-        context = {"form": form, "object": obj, **(context or {})}
+        extra = context() if callable(context) else context
+        context = {"form": form, "object": obj, **(extra or {})}
         return _render_saved(request, report, template, context, saved=saved)
     if saved:
         messages.success(request, _("Sparat."))
@@ -367,30 +369,14 @@ def outcome_edit(request, pk, indicator):
             reason=_("Utfall i %(report)s") % {"report": report},
         )
 
-    if request.htmx:
-        saved = False
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    save(form)
-                saved = True
-            except ValidationError as error:
-                apply_validation_error(form, error)
-        row = selectors.indicator_row(indicator, report.period)
-        return _render_saved(
-            request,
-            report,
-            "followup/inc/outcome_saved.html",
-            {"form": form, "row": row, "section": f"i{indicator.pk}"},
-            saved=saved,
-        )
     return _save_section(
         request,
         report=report,
         obj=outcome,
         form=form,
         save=save,
-        template="followup/inc/saved.html",
+        template="followup/inc/outcome_saved.html",
+        context=lambda: {"row": selectors.indicator_row(indicator, report.period), "section": f"i{indicator.pk}"},
         anchor="#indikatorer",
     )
 
