@@ -70,3 +70,49 @@ def followup(world):
     world.followup_period = period
     world.followup_report = report
     return world
+
+
+def queued_job(kind, params, user):
+    """A job as report_request makes it, without queueing its tasks (tests prepare the sections one by one)."""
+    from reports import documents
+    from reports.models import ReportJob
+
+    subject = documents.get(kind).subject(params)
+    return ReportJob.objects.create(
+        municipality=subject.organisation.municipality,
+        organisation=subject.organisation,
+        kind=kind,
+        subject_key=subject.key,
+        params=params,
+        title=subject.title,
+        requested_by=user,
+    )
+
+
+def prepared_sections(kind, params, user):
+    """Yield (section, queries, html) for each section of a new job, each prepared as its task would (the job loaded
+    afresh), with the SQL queries it ran; the PDF is not laid out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import documents, services
+    from reports.models import ReportJob
+
+    job = queued_job(kind, params, user)
+    services.job_start(job.pk)
+    document = documents.get(kind)
+    for section in job.sections.order_by("position"):
+        job = ReportJob.objects.get(pk=job.pk)
+        with CaptureQueriesContext(connection) as queries:
+            html = document.render_section(job, section)
+        yield section, len(queries), html
+
+
+def section_queries(kind, params, user):
+    """{section kind (the key before ":"): the most queries a section of that kind ran}; every section has content."""
+    counts = {}
+    for section, queries, html in prepared_sections(kind, params, user):
+        assert html.strip()
+        key = section.key.split(":", 1)[0]
+        counts[key] = max(counts.get(key, 0), queries)
+    return counts

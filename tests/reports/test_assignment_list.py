@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from assignments import services as assignment_services
 from assignments.models import Assignment
 from reports import documents, services
-from reports.models import JobStatus, ReportJob
+from reports.models import JobStatus
 
-from .conftest import pdf_info, pdf_text, wait_for
+from .conftest import pdf_info, pdf_text, section_queries, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -202,40 +200,10 @@ def test_subject_refuses_unknown_organisation_and_bad_year(world):
         document.subject({"organisation": world.bun.pk})
 
 
-def queued_job(kind, params, user):
-    """A job as report_request makes it, without queueing its tasks (the sections are prepared one by one)."""
-    subject = documents.get(kind).subject(params)
-    return ReportJob.objects.create(
-        municipality=subject.organisation.municipality,
-        organisation=subject.organisation,
-        kind=kind,
-        subject_key=subject.key,
-        params=params,
-        title=subject.title,
-        requested_by=user,
-    )
-
-
-def section_queries(w, organisation, year):
-    """{section key: queries} to prepare each section of the list (without laying out the PDF)."""
-    job = queued_job("assignments", {"organisation": organisation.pk, "year": year}, w.politician)
-    document = documents.get("assignments")
-    services.job_start(job.pk)
-    counts = {}
-    for section in job.sections.order_by("position"):
-        job = ReportJob.objects.get(pk=job.pk)  # as each section task loads it
-        with CaptureQueriesContext(connection) as queries:
-            html = document.render_section(job, section)
-        assert html.strip()
-        kind = section.key.split(":", 1)[0]
-        counts[kind] = max(counts.get(kind, 0), len(queries))
-    return counts
-
-
 def test_each_section_reads_its_data_in_a_constant_number_of_queries(assigned):
     w = assigned
-    few_committee = section_queries(w, w.bun, 2025)
-    few_council = section_queries(w, w.kf, 2025)
+    few_committee = section_queries("assignments", {"organisation": w.bun.pk, "year": 2025}, w.politician)
+    few_council = section_queries("assignments", {"organisation": w.kf.pk, "year": 2025}, w.politician)
     for n in range(12):
         extra = give(
             w,
@@ -251,8 +219,8 @@ def test_each_section_reads_its_data_in_a_constant_number_of_queries(assigned):
         assignment_services.assignment_report_status(
             extra, organisation=w.ks, status="ongoing", comment=f"Senare rapport {n}", user=w.admin
         )
-    assert section_queries(w, w.bun, 2025) == few_committee
-    assert section_queries(w, w.kf, 2025) == few_council
+    assert section_queries("assignments", {"organisation": w.bun.pk, "year": 2025}, w.politician) == few_committee
+    assert section_queries("assignments", {"organisation": w.kf.pk, "year": 2025}, w.politician) == few_council
     # The requesting user and their memberships, the organisation, the assignments with their receivers, decisions,
     # money and latest status report; the municipality-wide list also reads the bodies that get a chapter.
     assert max(few_committee.values()) <= 8

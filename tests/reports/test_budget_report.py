@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from budget import services as budget_services
 from budget.choices import DecisionKind
 from budget.models import Calendar, Frame, Milestone
 from reports import documents, services
-from reports.models import JobStatus, ReportJob
+from reports.models import JobStatus
 from tests import factories as f
 from tests.budget.conftest import (
     MKR,
@@ -29,7 +27,7 @@ from tests.budget.conftest import (
     make_decision,
 )
 
-from .conftest import pdf_info, pdf_text, wait_for
+from .conftest import pdf_info, pdf_text, section_queries, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -180,34 +178,9 @@ def test_subject_refuses_unknown_budget(world):
         documents.get("budget").subject({})
 
 
-def section_queries(budget, user):
-    """{section kind: queries} to prepare each section of the document (without laying out the PDF)."""
-    document = documents.get("budget")
-    subject = document.subject({"budget": budget.pk})
-    job = ReportJob.objects.create(
-        municipality=subject.organisation.municipality,
-        organisation=subject.organisation,
-        kind="budget",
-        subject_key=subject.key,
-        params={"budget": budget.pk},
-        title=subject.title,
-        requested_by=user,
-    )
-    services.job_start(job.pk)
-    counts = {}
-    for section in job.sections.order_by("position"):
-        job = ReportJob.objects.get(pk=job.pk)  # as each section task loads it
-        with CaptureQueriesContext(connection) as queries:
-            html = document.render_section(job, section)
-        assert html.strip()
-        kind = section.key.split(":", 1)[0]
-        counts[kind] = max(counts.get(kind, 0), len(queries))
-    return counts
-
-
 def test_each_section_reads_its_data_in_a_constant_number_of_queries(budgeted):
     w = budgeted
-    few = section_queries(w.budget, w.politician)
+    few = section_queries("budget", {"budget": w.budget.pk}, w.politician)
     assert set(few) == {"overview", "frames", "result", "organisation", "decisions"}
     # The November version adds eight nämnder, each with adjustments and an assignment's money, and is decided.
     frames = {}
@@ -229,7 +202,7 @@ def test_each_section_reads_its_data_in_a_constant_number_of_queries(budgeted):
         make_adjustment(frame=frame, amount=MKR, reason="Volymökning")
         make_adjustment(frame=frame, amount=-MKR // 2, reason="Effektivisering", assignment=w.assignment)
     decide(w.november, decided_by=w.kf)
-    many = section_queries(w.budget, w.politician)
+    many = section_queries("budget", {"budget": w.budget.pk}, w.politician)
     assert many == few
     # The requesting user and their memberships, the budget, and the seven of budget_overview (its decisions, the
     # previous year's decisions, the frames, their adjustments, the organisations, the assignments' money and the
