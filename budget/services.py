@@ -142,10 +142,9 @@ def budget_decision_decide(decision, *, user, decided_by, decided_on, paragraph=
     if not decision.frames.exists():
         raise ValidationError(_("Beslutet har inga ramar. Ange ramarna innan beslutet registreras."))
     decision.status = DecisionStatus.DECIDED
-    decision.decided_by = decided_by
-    decision.decided_on = decided_on
-    decision.paragraph = paragraph
-    decision.registration_number = registration_number
+    decision.set_decision(
+        decided_by=decided_by, decided_on=decided_on, paragraph=paragraph, registration_number=registration_number
+    )
     return object_save(decision, user=user, reason=reason or _("Beslutat"))
 
 

@@ -358,10 +358,9 @@ def report_approve(
             raise ValidationError(errors)
     if decided_by is not None and decided_by.municipality_id != report.organisation.municipality_id:
         raise ValidationError({"decided_by": _("Det beslutande organet tillhör en annan kommun.")})
-    report.decided_by = decided_by
-    report.decided_on = decided_on
-    report.paragraph = paragraph
-    report.registration_number = registration_number
+    report.set_decision(
+        decided_by=decided_by, decided_on=decided_on, paragraph=paragraph, registration_number=registration_number
+    )
     report.status = ReportStatus.APPROVED
     report.approved_at = timezone.now()
     report.approved_by = user
@@ -460,10 +459,9 @@ def control_plan_adopt(plan, *, user, decided_by, decided_on, paragraph="", regi
             % {"risks": ", ".join(missing)}
         )
     plan.status = PlanStatus.ADOPTED
-    plan.decided_by = decided_by
-    plan.decided_on = decided_on
-    plan.paragraph = paragraph
-    plan.registration_number = registration_number
+    plan.set_decision(
+        decided_by=decided_by, decided_on=decided_on, paragraph=paragraph, registration_number=registration_number
+    )
     return object_save(plan, user=user, reason=reason or _("Beslutad"))
 
 

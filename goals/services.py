@@ -88,10 +88,9 @@ def plan_adopt(plan, *, user, decided_by, decided_on, paragraph="", registration
     if plan.status == PlanStatus.ADOPTED:
         raise ValidationError(_("Planen är redan fastställd."))
     plan.status = PlanStatus.ADOPTED
-    plan.decided_by = decided_by
-    plan.decided_on = decided_on
-    plan.paragraph = paragraph
-    plan.registration_number = registration_number
+    plan.set_decision(
+        decided_by=decided_by, decided_on=decided_on, paragraph=paragraph, registration_number=registration_number
+    )
     return object_save(plan, user=user, reason=reason or _("Fastställd"))
 
 

@@ -85,6 +85,13 @@ class DecisionFields(models.Model):
     class Meta:
         abstract = True
 
+    def set_decision(self, *, decided_by, decided_on, paragraph="", registration_number=""):
+        """Record the decision (the caller saves): organ, date, § and dnr."""
+        self.decided_by = decided_by
+        self.decided_on = decided_on
+        self.paragraph = paragraph
+        self.registration_number = registration_number
+
     @property
     def decision_display(self):
         """Decision reference as written in Swedish minutes, e.g. "KF 2023-10-09 § 118, Dnr KS 2019/160".
