@@ -254,11 +254,11 @@ def _require_write(request, report):
         raise PermissionDenied
 
 
-@require_POST
-def report_summary(request, pk):
+def _save_report_fields(request, pk, form_class, *, template, section, anchor):
+    """Save a section of the report's own fields (the summary, the economy) through the service."""
     report = _report(request, pk)
     _require_write(request, report)
-    form = ReportSummaryForm(data=request.POST, instance=report, user=request.user)
+    form = form_class(data=request.POST, instance=report, user=request.user)
     return _save_section(
         request,
         report=report,
@@ -267,28 +267,23 @@ def report_summary(request, pk):
         save=lambda f: services.report_save(
             f.instance, user=request.user, expected_version=f.cleaned_data.get("expected_version")
         ),
-        template="followup/inc/saved.html",
-        context={"section": "summary"},
-        anchor="#sammanfattning",
+        template=template,
+        context={"section": section},
+        anchor=anchor,
+    )
+
+
+@require_POST
+def report_summary(request, pk):
+    return _save_report_fields(
+        request, pk, ReportSummaryForm, template="followup/inc/saved.html", section="summary", anchor="#sammanfattning"
     )
 
 
 @require_POST
 def report_economy(request, pk):
-    report = _report(request, pk)
-    _require_write(request, report)
-    form = EconomyForm(data=request.POST, instance=report, user=request.user)
-    return _save_section(
-        request,
-        report=report,
-        obj=report,
-        form=form,
-        save=lambda f: services.report_save(
-            f.instance, user=request.user, expected_version=f.cleaned_data.get("expected_version")
-        ),
-        template="followup/inc/economy_saved.html",
-        context={"section": "economy"},
-        anchor="#ekonomi",
+    return _save_report_fields(
+        request, pk, EconomyForm, template="followup/inc/economy_saved.html", section="economy", anchor="#ekonomi"
     )
 
 
