@@ -165,8 +165,27 @@ class SheetReport:
             self.error_rows.add(row)
 
 
+class SheetTotals:
+    """The counts of all sheets, for a report and for a report read back from a job."""
+
+    def total(self, attr):
+        return sum(getattr(s, attr) for s in self.sheets)
+
+    @property
+    def new(self):
+        return self.total("new")
+
+    @property
+    def changed(self):
+        return self.total("changed")
+
+    @property
+    def unchanged(self):
+        return self.total("unchanged")
+
+
 @dataclass
-class ImportReport:
+class ImportReport(SheetTotals):
     """What an import did (or would do): the sheets read, their counts, changes and problems."""
 
     filename: str
@@ -187,21 +206,6 @@ class ImportReport:
     @property
     def all_warnings(self):
         return [*self.warnings, *(w for s in self.sheets for w in s.warnings)]
-
-    def total(self, attr):
-        return sum(getattr(s, attr) for s in self.sheets)
-
-    @property
-    def new(self):
-        return self.total("new")
-
-    @property
-    def changed(self):
-        return self.total("changed")
-
-    @property
-    def unchanged(self):
-        return self.total("unchanged")
 
     @property
     def erroneous(self):
@@ -246,7 +250,7 @@ class ImportReport:
         }
 
 
-class ImportSummary:
+class ImportSummary(SheetTotals):
     """An ImportReport read back from `ImportReport.summary()` (a job's result): what the report template reads."""
 
     def __init__(self, data):
@@ -265,21 +269,6 @@ class ImportSummary:
     @property
     def has_errors(self):
         return bool(self.error_count)
-
-    def total(self, attr):
-        return sum(getattr(s, attr) for s in self.sheets)
-
-    @property
-    def new(self):
-        return self.total("new")
-
-    @property
-    def changed(self):
-        return self.total("changed")
-
-    @property
-    def unchanged(self):
-        return self.total("unchanged")
 
 
 # --- The context of one import -------------------------------------------------------------------------------------
