@@ -567,7 +567,7 @@ def report_page(*, report, user, today=None):
     if takes_part(user, organisation):
         comments = list(report.comments.select_related("author").order_by("created", "pk"))
     threads = _threads(comments)
-    writable = report.is_writable and can(user, report, CHANGE)
+    writable = can(user, report, CHANGE)  # a report sent in or approved is locked (lock_path)
     problems = report_problems(
         report,
         assessments=assessments,

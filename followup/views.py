@@ -178,7 +178,7 @@ def _report(request, pk, *, lock=False):
 
 def report_detail(request, pk):
     report = _report(request, pk)
-    if report.is_writable and can(request.user, report, CHANGE):
+    if can(request.user, report, CHANGE):
         services.reports_fill([report], user=request.user)
     context = selectors.report_page(report=report, user=request.user)
     _attach_forms(context, request.user)
@@ -249,9 +249,9 @@ def _save_section(request, *, report, obj, form, save, template, context=None, a
 
 
 def _require_write(request, report):
+    """Writers of the organisation, while the report is a draft: a report sent in or approved is locked for everyone
+    (FollowUpReport.lock_path, read by styrning.permissions)."""
     require(request.user, report, CHANGE)
-    if not report.is_writable:
-        raise PermissionDenied
 
 
 def _save_report_fields(request, pk, form_class, *, template, section, anchor):
