@@ -20,7 +20,7 @@ def _cache_dir():
     return folder
 
 
-def _truetype(woff2):
+def truetype(woff2):
     """The TrueType copy of a WOFF2 file, made the first time it is asked for."""
     from fontTools.ttLib import TTFont
 
@@ -40,6 +40,6 @@ def font_css():
     css = (INTER / "inter.css").read_text(encoding="utf-8")
 
     def replace(match):
-        return f'url("{_truetype(INTER / match.group(1)).as_uri()}") format("truetype")'
+        return f'url("{truetype(INTER / match.group(1)).as_uri()}") format("truetype")'
 
     return re.sub(r'url\("\./(files/[^"]+\.woff2)"\) format\("woff2"\)', replace, css)

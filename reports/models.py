@@ -164,13 +164,15 @@ class ReportJob(PermissionPaths, models.Model):
 
 
 class ReportSection(models.Model):
-    """One section of a job (a nämnd's chapter, a goal's spread), prepared by its own task as HTML."""
+    """One section of a job (a nämnd's chapter, a goal's spread), laid out by its own task as a PDF of its own, kept
+    until the job's last task has joined the sections into the document."""
 
     job = models.ForeignKey(to=ReportJob, on_delete=models.CASCADE, related_name="sections", verbose_name=_("jobb"))
     position = models.PositiveIntegerField(_("ordning"))
     key = models.CharField(_("nyckel"), max_length=100)
     title = models.CharField(_("rubrik"), max_length=300)
-    html = models.TextField(_("innehåll"), blank=True)
+    pdf = models.BinaryField(_("PDF"), blank=True, default=b"")
+    pages = models.PositiveIntegerField(_("sidor"), default=0)
     done = models.BooleanField(_("klar"), default=False)
 
     class Meta:

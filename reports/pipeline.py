@@ -1,9 +1,10 @@
 """
 The report pipeline. A request creates a ReportJob and queues `start`: it asks the report kind (reports.documents)
 for its sections and runs one task per section in parallel (a Celery chord), each preparing its section's HTML —
-data in a constant number of queries, SVG charts from the same chart functions as the pages; the chord's last task
-lays the whole document out with WeasyPrint in one pass (so the table of contents, "Sida n av m", the PDF/A-3a
-archival format and the tagged structure span the whole document) and archives the file with its checksum.
+data in a constant number of queries, SVG charts from the same chart functions as the pages — and laying it out with
+WeasyPrint as a PDF of its own. The chord's last task lays out the front matter, whose contents now know every
+section's first page, and the back page, joins the parts into one PDF/A-3a document with one tagged structure,
+outline and "Sida n av m" (reports.layout) and archives the file with its checksum.
 
 A failure at any step marks the job failed with a Swedish message and leaves no file: the PDF is written to a
 temporary file and moved into storage only when it is complete.
@@ -21,6 +22,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import layout
 from .models import JobStatus, ReportFile, ReportJob, ReportSection
 
 logger = logging.getLogger(__name__)
@@ -59,21 +61,51 @@ def job_start(job_id):
 
 
 def section_render(job_id, position):
-    """Prepare one section's HTML and count it done."""
+    """Prepare one section's HTML, lay it out as a PDF of its own and count it done."""
     from . import documents
 
-    job = ReportJob.objects.get(pk=job_id)
+    job = ReportJob.objects.select_related("municipality").get(pk=job_id)
     if job.status == JobStatus.FAILED:
         return
     section = job.sections.get(position=position)
-    section.html = documents.get(job.kind).render_section(job, section)
+    document = documents.get(job.kind)
+    html = document.section_html(job, section, document.render_section(job, section))
+    section.pdf = render(html, job)
+    section.pages = layout.page_count(section.pdf)
     section.done = True
-    section.save(update_fields=("html", "done"))
+    section.save(update_fields=("pdf", "pages", "done"))
     ReportJob.objects.filter(pk=job_id).update(sections_done=F("sections_done") + 1)
 
 
+def render(html, job):
+    return layout.render(html, title=job.title, author=job.municipality.name)
+
+
+def front_matter(job, document, sections, context):
+    """The front matter's PDF, laid out until its contents give the right pages: the sections follow it, so their
+    first pages depend on its length. Returns (PDF, its pages, {section position: first page})."""
+    guess = 2  # the cover and one page of contents
+    for _attempt in range(4):
+        pages = {}
+        page = guess + 1
+        for section in sections:
+            pages[section.position] = page
+            page += section.pages
+        pdf = render(document.front_html(job, context, sections, pages), job)
+        length = layout.page_count(pdf)
+        if length == guess:
+            return pdf, length, pages
+        guess = length
+    raise ReportError(_("Innehållsförteckningens sidnummer gick inte att fastställa."))
+
+
+def footer(page, pages):
+    return _("Sida %(page)s av %(pages)s") % {"page": page, "pages": pages}
+
+
 def job_assemble(job_id):
-    """Lay the document out in one pass and archive it as a new version. The file appears only when complete."""
+    """Lay out the front matter and the back page, join them with the sections' PDFs and archive the document as a
+    new version. The file appears only when complete."""
     from . import documents
 
     job = ReportJob.objects.select_related("municipality", "organisation", "requested_by").get(pk=job_id)
@@ -84,10 +116,15 @@ def job_assemble(job_id):
     missing = [s.title for s in sections if not s.done]
     if missing:
         raise ReportError(_("Avsnitten %(sections)s blev inte klara.") % {"sections": ", ".join(missing)})
-    html = document.render_document(job, sections)
+    context = document.front_context(job)
+    front, _length, _pages = front_matter(job, document, sections, context)
+    parts = [front, *(bytes(section.pdf) for section in sections)]
+    back = document.back_html(job, context)
+    if back:
+        parts.append(render(back, job))
     with tempfile.TemporaryDirectory(dir=settings.REPORT_TEMP_DIR) as temp:
         path = Path(temp) / "rapport.pdf"
-        pages = write_pdf(html, path, title=job.title, author=job.municipality.name)
+        pages = layout.join(parts, path, footer=footer)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with transaction.atomic():
             # Lock the job row so two assembles of one job cannot both archive.
@@ -128,19 +165,5 @@ def job_assemble(job_id):
             except Exception:
                 record.file.delete(save=False)
                 raise
-    job.sections.update(html="")  # the archived PDF is the record; the prepared HTML is not kept
+    job.sections.update(pdf=b"")  # the archived PDF is the record; the sections' parts are not kept
     return record
-
-
-def write_pdf(html, path, *, title, author):
-    """Render the HTML to an archival (PDF/A-3a: tagged, fonts embedded, language set) PDF at `path`. Returns the
-    number of pages."""
-    from weasyprint import HTML
-
-    base_url = str(Path(settings.BASE_DIR) / "static") + "/"
-    document = HTML(string=html, base_url=base_url).render()
-    document.metadata.title = title
-    document.metadata.authors = [author]
-    document.metadata.lang = "sv"
-    document.write_pdf(path, pdf_variant="pdf/a-3a")
-    return len(document.pages)

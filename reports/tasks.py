@@ -1,6 +1,7 @@
 """
 Celery tasks of the PDF reports: `start_report` splits a job into sections and runs them as a chord of
-`render_section` tasks (in parallel on as many workers as there are) whose body, `assemble_report`, lays out and
+`render_section` tasks (in parallel on as many workers as there are), each preparing and laying out its section as a
+PDF of its own; the chord's body, `assemble_report`, lays out the front matter and the back page, joins the parts and
 archives the PDF. Each task calls one service, imported in its body. Any error ends the job as failed with its
 message; no file is left behind (reports.pipeline).
 """

@@ -514,7 +514,6 @@ class StrategicProgramme(Document):
             for n, goal in enumerate(goals, 1)
         ]
         return [
-            ("overview", _("Vision, värdegrund och övergripande mål")),
             *((key, title[:TITLE_LENGTH]) for key, title in spreads),
             ("agenda2030", _("Agenda 2030 i %(municipality)s") % {"municipality": programme.municipality.name}),
         ]
@@ -522,8 +521,6 @@ class StrategicProgramme(Document):
     def render_section(self, job, section):
         programme = programme_of(job.params)
         user = viewer(job)
-        if section.key == "overview":
-            return render_to_string(f"{TEMPLATES}/overview.html", overview_context(programme, job, user))
         if section.key == "agenda2030":
             return render_to_string(f"{TEMPLATES}/agenda2030.html", agenda_context(programme, user))
         goal_id = int(section.key.split(":", 1)[1])
@@ -539,7 +536,23 @@ class StrategicProgramme(Document):
             "cover_html": render_to_string(f"{TEMPLATES}/cover.html", context),
             "intro_html": render_to_string(f"{TEMPLATES}/intro.html", context),
             "back_html": render_to_string(f"{TEMPLATES}/back.html", context),
+            "overview": overview_context(programme, job, viewer(job)),
         }
+
+    def front_chapters(self, job, context, pages):
+        """The introduction, then the vision, the värdegrund and the KF goals with the page of each goal's spread
+        (in the front matter because it refers to the spreads' pages)."""
+        overview = context["overview"]
+        for goal in overview["goals"]:
+            goal.page = pages.get(goal.anchor)
+        return [
+            *super().front_chapters(job, context, pages),
+            (
+                "oversikt",
+                _("Vision, värdegrund och övergripande mål"),
+                render_to_string(f"{TEMPLATES}/overview.html", overview),
+            ),
+        ]
 
     def data_source(self, job):
         """The plan with its version, and when the goal chain and the outcomes of the municipality last changed."""

@@ -36,6 +36,11 @@ def pdf_text(path):
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def flat(text):
+    """The PDF's text with every run of white space (no-break spaces and line breaks too) as one space."""
+    return " ".join(text.split())
+
+
 def pdf_info(path, *extra):
     if not shutil.which("pdfinfo"):
         pytest.skip("pdfinfo (poppler-utils) is not installed")

@@ -16,7 +16,7 @@ from assignments.models import Assignment
 from reports import documents, services
 from reports.models import JobStatus
 
-from .conftest import pdf_info, pdf_text, section_queries, wait_for
+from .conftest import flat, pdf_info, pdf_text, section_queries, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,11 +101,6 @@ def assigned(world):
         today=datetime.date(2024, 12, 15),
     )
     return w
-
-
-def flat(text):
-    """The PDF's text with every run of white space (no-break spaces and line breaks too) as one space."""
-    return " ".join(text.split())
 
 
 def render(kind, params, user):

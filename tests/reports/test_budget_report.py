@@ -27,7 +27,7 @@ from tests.budget.conftest import (
     make_decision,
 )
 
-from .conftest import pdf_info, pdf_text, section_queries, wait_for
+from .conftest import flat, pdf_info, pdf_text, section_queries, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,11 +103,6 @@ def budgeted(world):
         user=None,
     )
     return w
-
-
-def flat(text):
-    """The PDF's text with every run of white space (no-break spaces and line breaks too) as one space."""
-    return " ".join(text.split())
 
 
 def render(params, user):

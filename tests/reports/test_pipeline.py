@@ -82,9 +82,15 @@ def test_compiled_report_has_the_roll_up_and_a_chapter_per_nämnd(followup, eage
         assert expected in text, expected
 
 
+def join_that_breaks_off(parts, target, **kwargs):
+    """Joining that has written half the file when it fails."""
+    Path(target).write_bytes(parts[0][:1000])
+    raise RuntimeError("layout")
+
+
 def test_a_render_that_raises_fails_the_job_with_its_message_and_leaves_no_file(followup, eager, settings):
     w = followup
-    with mock.patch("reports.pipeline.write_pdf", side_effect=RuntimeError("layout")):
+    with mock.patch("reports.layout.join", side_effect=join_that_breaks_off):
         job = wait_for(request("tertial", {"report": w.followup_report.pk}, w.politician))
     assert job.status == JobStatus.FAILED
     assert "Rapporten kunde inte skapas" in job.error and job.file is None
@@ -103,7 +109,7 @@ def test_a_section_that_raises_fails_the_job(followup, eager):
 
 def test_retry_of_a_failed_job_makes_a_new_job(client, followup, eager):
     w = followup
-    with mock.patch("reports.pipeline.write_pdf", side_effect=RuntimeError("layout")):
+    with mock.patch("reports.layout.render", side_effect=RuntimeError("layout")):
         failed = wait_for(request("tertial", {"report": w.followup_report.pk}, w.politician))
     client.force_login(w.politician)
     page = client.get(reverse("reports:job", args=[failed.pk]))

@@ -9,6 +9,7 @@ KF goals.
 
 import datetime
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from reports.kinds.programme import ink, status_text
 from reports.models import JobStatus
 from tests import factories as f
 
-from .conftest import pdf_info, pdf_text, prepared_sections, wait_for
+from .conftest import flat, pdf_info, pdf_text, prepared_sections, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,11 +85,6 @@ def programmed(world, agenda2030):
     return w
 
 
-def flat(text):
-    """The PDF's text with every run of white space (no-break spaces and line breaks too) as one space."""
-    return " ".join(text.split())
-
-
 def test_programme_is_laid_out_like_seed_003(programmed, eager):
     w = programmed
     job = wait_for(
@@ -99,10 +95,9 @@ def test_programme_is_laid_out_like_seed_003(programmed, eager):
     assert job.status == JobStatus.DONE, job.error
     assert job.title == "Strategisk plan 2023–2026 – Vaggeryds kommun"
     assert job.organisation == w.kf
-    # The overview, one spread per KF goal, the Agenda 2030 spread.
-    assert job.sections_total == 1 + 2 + 1
+    # One spread per KF goal, the Agenda 2030 spread; the overview is front matter (it refers to the spreads' pages).
+    assert job.sections_total == 2 + 1
     assert [s.key for s in job.sections.order_by("position")] == [
-        "overview",
         f"goal:{w.kf1.pk}",
         f"goal:{w.kf2.pk}",
         "agenda2030",
@@ -148,6 +143,12 @@ def test_programme_is_laid_out_like_seed_003(programmed, eager):
     assert info["Title"] == job.title and info["Author"] == "Vaggeryds kommun"
     assert 8 <= int(info["Pages"]) <= 20
     assert int(info["Pages"]) == job.file.pages
+    # The overview gives the page of each goal's spread, and the spread is there.
+    pages = pdf_text(path).split("\f")
+    for goal in (w.kf1, w.kf2):
+        reference = re.search(rf"{goal.code} · uppslaget på sidan (\d+)", flat(" ".join(pages)))
+        number = int(reference.group(1))
+        assert "Kort om målet" in pages[number - 1] and goal.title in flat(pages[number - 1])
 
 
 def test_draft_plan_and_goals_without_indicators_say_so(world, eager):
@@ -229,15 +230,13 @@ def test_each_section_reads_its_data_in_a_constant_number_of_queries(programmed,
     w = programmed
     add_council_goals(w, extra_goals)
     sections = list(prepared_sections("programme", {"municipality": w.municipality.pk, "year": 2025}, w.politician))
-    assert len(sections) == 1 + 2 + extra_goals + 1
+    assert len(sections) == 2 + extra_goals + 1
     # Every section: the strategic plan (with its organisation, municipality, mandate period and decision), the
     # requesting user and their memberships; then
-    # - the overview: the vision, the värdegrund, the KF goals with their Agenda 2030 goals and targets, the sections
-    #   (for the page references to the spreads): 9;
     # - a spread: the KF goals' order, the goal with its Agenda 2030 goals and targets, the contributing nämndmål with
     #   theirs, the indicators with outcomes and targets, the styrdokument with the goals they are linked to: 15;
     # - Agenda 2030: the KF goals, the 17 goals, the links through goals and through targets: 7.
-    bounds = {"overview": 9, "goal": 15, "agenda2030": 7}
+    bounds = {"goal": 15, "agenda2030": 7}
     for section, queries, html in sections:
         assert queries <= bounds[section.key.split(":", 1)[0]], section.key
         assert html.strip()
