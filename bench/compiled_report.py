@@ -3,10 +3,11 @@ Benchmark of the compiled follow-up report for KS and KF (reports.kinds.compiled
 municipality (goals/synthetic.py): the whole PDF, from the request to the archived file, rendered by real Celery
 workers on Redis, first with one worker process and then with two.
 
-The report is split into sections (the overview parts and one chapter per nämnd and bolag) that are prepared as
-parallel tasks; the last task lays the whole document out in one WeasyPrint pass (the table of contents, "Sida n av
-m" and the PDF/A-3a structure span the document). The benchmark prints, per worker count, the total time, the time
-spent preparing the sections, the layout time, the pages, the time per page and the speed-up of two workers over one.
+The report is split into sections (the overview parts and one chapter per nämnd and bolag) that are prepared and laid
+out as PDFs of their own by parallel tasks; the last task lays out the front matter (cover and contents) and joins the
+parts into one PDF/A-3a document (reports.layout). The benchmark prints, per worker count, the total time, the time
+until every section is laid out, the time of the last task (front matter and joining), the pages, the time per page
+and the speed-up of two workers over one.
 
 Needs PostgreSQL and Redis (the workers are separate processes):
 
@@ -130,7 +131,7 @@ def start_workers(count, queue):
 
 
 def run_once(period, user, queue):
-    """Request the compiled report and follow it: (total s, sections s, layout s, pages)."""
+    """Request the compiled report and follow it: (total s, sections s, front matter and joining s, pages)."""
     app.conf.task_default_queue = queue
     started = time.monotonic()
     with transaction.atomic():
@@ -184,19 +185,20 @@ def main():
             "total_min_s": min(totals),
             "total_max_s": max(totals),
             "sections_s": statistics.median(r[1] for r in runs),
-            "layout_s": statistics.median(r[2] for r in runs),
+            "join_s": statistics.median(r[2] for r in runs),
             "pages": runs[-1][3],
             "sections": runs[-1][4],
         }
         results[workers]["per_page_s"] = results[workers]["total_s"] / results[workers]["pages"]
     speedup = results[1]["total_s"] / results[2]["total_s"]
     print(
-        f"{'arbetare':>8} {'sidor':>6} {'avsnitt':>8} {'totalt s':>9} {'avsnitt s':>10} {'layout s':>9} {'s/sida':>7}"
+        f"{'arbetare':>8} {'sidor':>6} {'avsnitt':>8} {'totalt s':>9} {'avsnitt s':>10} {'sammanfogning s':>16} "
+        f"{'s/sida':>7}"
     )
     for workers, r in results.items():
         print(
             f"{workers:>8} {r['pages']:>6} {r['sections']:>8} {r['total_s']:>9.1f} {r['sections_s']:>10.1f} "
-            f"{r['layout_s']:>9.1f} {r['per_page_s']:>7.3f}"
+            f"{r['join_s']:>16.1f} {r['per_page_s']:>7.3f}"
         )
     print(f"Uppsnabbning med två arbetare: {speedup:.2f}×")
     RESULTS.parent.mkdir(exist_ok=True)
