@@ -62,7 +62,8 @@ class Document:
         raise NotImplementedError
 
     def front_context(self, job):
-        """Extra context for the cover, the introduction and the back page (kind-specific). Fetched once a job."""
+        """Extra context for the front matter and the back page (kind-specific): subtitle, facts, cover_html,
+        preface_html (before the contents), intro_html, back_html. Fetched once a job."""
         return {}
 
     def front_chapters(self, job, context, pages):

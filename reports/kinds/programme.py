@@ -534,19 +534,21 @@ class StrategicProgramme(Document):
             % {"period": programme.period},
             "facts": context["facts"],
             "cover_html": render_to_string(f"{TEMPLATES}/cover.html", context),
-            "intro_html": render_to_string(f"{TEMPLATES}/intro.html", context),
+            "preface_html": render_to_string(f"{TEMPLATES}/summary.html", context),
+            "reading_html": render_to_string(f"{TEMPLATES}/reading.html", context),
             "back_html": render_to_string(f"{TEMPLATES}/back.html", context),
             "overview": overview_context(programme, job, viewer(job)),
         }
 
     def front_chapters(self, job, context, pages):
-        """The introduction, then the vision, the värdegrund and the KF goals with the page of each goal's spread
-        (in the front matter because it refers to the spreads' pages)."""
+        """After the contents, as seed 003 orders them (facts on the cover, the summary before the contents): how to
+        read the programme, then the vision, the värdegrund and the KF goals with the page of each goal's spread (in
+        the front matter because it refers to the spreads' pages)."""
         overview = context["overview"]
         for goal in overview["goals"]:
             goal.page = pages.get(goal.anchor)
         return [
-            *super().front_chapters(job, context, pages),
+            ("lasanvisning", _("Så läser du programmet"), context["reading_html"]),
             (
                 "oversikt",
                 _("Vision, värdegrund och övergripande mål"),

@@ -143,6 +143,10 @@ def test_programme_is_laid_out_like_seed_003(programmed, eager):
     assert info["Title"] == job.title and info["Author"] == "Vaggeryds kommun"
     assert 8 <= int(info["Pages"]) <= 20
     assert int(info["Pages"]) == job.file.pages
+    # Seed 003's order: the cover with the facts, the summary, the contents, how to read it, the vision and the goals.
+    order = ["Sammanfattning", "Innehåll", "Så läser du programmet", "Vision, värdegrund och övergripande mål"]
+    positions = [text.index(heading) for heading in order]
+    assert positions == sorted(positions)
     # The overview gives the page of each goal's spread, and the spread is there.
     pages = pdf_text(path).split("\f")
     for goal in (w.kf1, w.kf2):
