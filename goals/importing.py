@@ -26,7 +26,8 @@ instead of an hour). Other resources (plans, and those of the apps above) save e
 messages are the same either way.
 
 Large files (more than IMPORT_ASYNC_ROWS rows) are previewed and imported by a Celery task with the same
-`import_file` (see "Large files" at the end): the page shows an ImportJob's progress and then its report.
+`import_file` (see "Large files" at the end; goals.import_jobs queues them): the page shows an ImportJob's progress and
+then its report.
 """
 
 import contextlib
@@ -1625,56 +1626,12 @@ def runs_in_background(data):
     return count_rows(data) > settings.IMPORT_ASYNC_ROWS
 
 
-def import_job_start(*, municipality, user, filename, mode, data=None, token=None, rows_total=None):
-    """Queue a background import (ImportJob) of an uploaded file (`data`), or of a stashed one (`token`), and return
-    the job.
-
-    The task runs `import_job_run` once the caller's transaction commits. The caller checks that the user may import
-    into the municipality.
-    """
-    from .tasks import import_commit_task, import_preview_task
-
-    if token is None:
-        token = stash_upload(data=data, filename=filename, municipality=municipality, user=user)
-    if rows_total is None:
-        rows_total = count_rows(data) if data is not None else 0
-    job = ImportJob.objects.create(
-        municipality=municipality,
-        user=user,
-        mode=mode,
-        filename=filename[:255],
-        token=token,
-        rows_total=rows_total,
-    )
-    task = import_commit_task if mode == ImportJob.Mode.COMMIT else import_preview_task
-    transaction.on_commit(lambda: task.delay(job_id=job.pk))
-    return job
-
-
 def import_job_confirmable(job):
     """True if the job is a finished preview without errors that would change something (the page offers to import)."""
     if job.mode != ImportJob.Mode.PREVIEW or job.status != ImportJob.Status.DONE:
         return False
     summary = ImportSummary(job.result)
     return not summary.has_errors and bool(summary.new or summary.changed)
-
-
-def import_job_confirm(*, job, user):
-    """Start the import of a previewed file (a finished preview job), once: a second confirmation returns the job the
-    first one started. Raises ValidationError if the preview found errors or nothing to change."""
-    started = ImportJob.objects.filter(token=job.token, mode=ImportJob.Mode.COMMIT).select_related("municipality")
-    if started.exists():
-        return started.first()
-    if not import_job_confirmable(job):
-        raise ValidationError(_("Förhandsgranskningen kan inte läsas in. Ladda upp filen igen."))
-    return import_job_start(
-        municipality=job.municipality,
-        user=user,
-        filename=job.filename,
-        mode=ImportJob.Mode.COMMIT,
-        token=job.token,
-        rows_total=job.rows_total,
-    )
 
 
 class _JobProgress:

@@ -24,7 +24,7 @@ from styrning.views import (
     redirect_after_write,
 )
 
-from . import importing, selectors, services
+from . import import_jobs, importing, selectors, services
 from .choices import GoalKind
 from .forms import (
     ActivityForm,
@@ -586,7 +586,7 @@ def import_page(request, municipality):
         upload = form.cleaned_data["file"]
         data = upload.read()
         if importing.runs_in_background(data):
-            job = importing.import_job_start(
+            job = import_jobs.import_job_start(
                 municipality=municipality,
                 user=request.user,
                 filename=upload.name,
@@ -625,7 +625,7 @@ def import_confirm(request, municipality):
         return redirect("goals:import", municipality.slug)
     data, filename = stashed
     if importing.runs_in_background(data):
-        job = importing.import_job_start(
+        job = import_jobs.import_job_start(
             municipality=municipality,
             user=request.user,
             filename=filename,
@@ -698,7 +698,7 @@ def import_job_confirm(request, municipality, pk):
     """Import a previewed large file for real: starts the background import (once) and shows its progress."""
     job = _import_job(request, municipality, pk)
     try:
-        started = importing.import_job_confirm(job=job, user=request.user)
+        started = import_jobs.import_job_confirm(job=job, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(job.get_absolute_url())

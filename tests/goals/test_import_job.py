@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from django.db import OperationalError, transaction
 from django.urls import reverse
 
-from goals import importing
+from goals import import_jobs, importing
 from goals.models import Goal, ImportJob
 from goals.synthetic import verify_municipality
 from styrning import spreadsheets
@@ -72,7 +72,7 @@ def wait_for(job, timeout=60):
 
 
 def start(world, data, *, mode=ImportJob.Mode.COMMIT, filename="mal.xlsx", user=None):
-    return importing.import_job_start(
+    return import_jobs.import_job_start(
         municipality=world.municipality, user=user or world.admin, filename=filename, mode=mode, data=data
     )
 
