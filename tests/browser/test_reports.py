@@ -169,7 +169,7 @@ def test_job_page_follows_the_job_to_its_failure_without_reloading(page, live_se
     ReportJob.objects.filter(pk=job.pk).update(sections_done=5)
     expect(status.get_by_role("status")).to_have_text("Skapar avsnitt 6 av 6 …")
     ReportJob.objects.filter(pk=job.pk).update(sections_done=6)
-    expect(status.get_by_role("status")).to_have_text("Lägger ut sidorna och skapar PDF-filen …")
+    expect(status.get_by_role("status")).to_have_text("Sätter ihop avsnitten till en PDF-fil …")
 
     ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=FAILURE, finished=timezone.now())
     expect(status.get_by_role("alert")).to_contain_text(FAILURE)
