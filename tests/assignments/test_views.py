@@ -6,19 +6,10 @@ import pytest
 from django.urls import reverse
 
 from assignments.models import Assignment
+from tests.personas import PERSONAS, READ, client_for
 
 from .conftest import give
 
-PERSONAS = ("anonymous", "foreigner", "outsider", "colleague", "politician", "official", "admin")
-READ = {
-    "anonymous": 302,
-    "foreigner": 404,
-    "outsider": 200,
-    "colleague": 200,
-    "politician": 200,
-    "official": 200,
-    "admin": 200,
-}
 REPORT = {
     "anonymous": 302,
     "foreigner": 404,
@@ -129,8 +120,7 @@ CASES = [
 @pytest.mark.parametrize(("name", "method", "path", "data", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_permission_matrix(client, bun_only, persona, name, method, path, data, expected):
     w = bun_only
-    if persona != "anonymous":
-        client.force_login(getattr(w, persona))
+    client = client_for(client, w, persona)
     url = path(w)
     response = client.get(url) if method == "get" else client.post(url, data(w))
     assert response.status_code == expected[persona], (name, persona)

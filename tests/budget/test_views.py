@@ -8,20 +8,10 @@ import pytest
 from django.urls import reverse
 
 from budget.models import Budget, BudgetAssumptions, BudgetDecision, Calendar, Frame, FrameAdjustment, Milestone
+from tests.personas import PERSONAS, READ, client_for
 
 from .conftest import MKR
 
-PERSONAS = ("anonymous", "foreigner", "outsider", "colleague", "politician", "official", "admin")
-
-READ = {
-    "anonymous": 302,
-    "foreigner": 404,
-    "outsider": 200,
-    "colleague": 200,
-    "politician": 200,
-    "official": 200,
-    "admin": 200,
-}
 REDIRECT = {**READ, **dict.fromkeys(("outsider", "colleague", "politician", "official", "admin"), 302)}
 ADMIN_WRITE = {
     "anonymous": 302,
@@ -36,12 +26,6 @@ ADMIN_FORM = {**ADMIN_WRITE, "admin": 200}
 BUN_WRITE = {**ADMIN_WRITE, "official": 302}
 BUN_FORM = {**BUN_WRITE, "official": 200, "admin": 200}
 LOCKED = {**ADMIN_WRITE, "admin": 403}
-
-
-def client_for(client, world, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
-    return client
 
 
 def frame_table_data(w, decision, **overrides):

@@ -22,20 +22,10 @@ from followup.models import Control, ControlResult, InternalControlPlan, Risk
 from followup.selectors import risk_matrix
 from styrning.services import membership_grant
 from tests import factories as f
+from tests.personas import PERSONAS, READ, client_for
 
 from .conftest import make_control_plan, open_period
 
-PERSONAS = ("anonymous", "foreigner", "outsider", "colleague", "politician", "official", "admin")
-
-READ = {
-    "anonymous": 302,
-    "foreigner": 404,
-    "outsider": 200,
-    "colleague": 200,
-    "politician": 200,
-    "official": 200,
-    "admin": 200,
-}
 ADMIN_WRITE = {
     "anonymous": 302,
     "foreigner": 404,
@@ -70,12 +60,6 @@ def ic(world):
     w.adopted_risk = w.adopted.risks.get(process="Inköp")
     w.adopted_control = w.adopted_risk.controls.get()
     return w
-
-
-def client_for(client, world, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
-    return client
 
 
 def risk_data(**overrides):

@@ -37,8 +37,8 @@ from goals.models import Outcome
 from styrning.services import membership_grant
 from tests import factories as f
 from tests.budget.conftest import make_assignment
+from tests.personas import PERSONAS, READ, client_for
 
-PERSONAS = ("anonymous", "foreigner", "outsider", "colleague", "politician", "official", "admin")
 HTMX = {"HX-Request": "true"}
 
 # Days from today to each level's deadline: the enheter and förvaltningar are late, the nämnder are not.
@@ -146,27 +146,12 @@ def prepare(w, state):
         )
 
 
-def client_for(client, world, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
-    return client
-
-
 def status_of(report):
     return FollowUpReport.objects.get(pk=report.pk).status
 
 
 # --- The permission matrix ----------------------------------------------------------------------------------------
 
-READ = {
-    "anonymous": 302,
-    "foreigner": 404,
-    "outsider": 200,
-    "colleague": 200,
-    "politician": 200,
-    "official": 200,
-    "admin": 200,
-}
 # Nobody in the municipality may: login for the anonymous, 404 for the foreigner, 403 for the rest.
 REFUSED = {**READ, **dict.fromkeys(("outsider", "colleague", "politician", "official", "admin"), 403)}
 # A report sent in or approved: nobody writes, the administrator included.

@@ -8,14 +8,7 @@ from django.urls import reverse
 
 from goals.models import Goal, Indicator, Outcome, Plan, Target
 from styrning.models import SteeringDocument
-
-PERSONAS = ("anonymous", "foreigner", "outsider", "colleague", "politician", "official", "admin")
-
-
-def client_for(client, world, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
-    return client
+from tests.personas import PERSONAS, READ, client_for
 
 
 def goal_form(w, **overrides):
@@ -36,15 +29,6 @@ def goal_form(w, **overrides):
 
 
 # (name, method, path, data, expected status per persona). 200/302 are successes; reads are GETs.
-READ = {
-    "anonymous": 302,
-    "foreigner": 404,
-    "outsider": 200,
-    "colleague": 200,
-    "politician": 200,
-    "official": 200,
-    "admin": 200,
-}
 BUN_WRITE = {
     "anonymous": 302,
     "foreigner": 404,
