@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from followup import services
-from followup.choices import Assessment, ControlOutcome, DeadlineLevel, PeriodKind, ReportStatus
+from followup.choices import Assessment, DeadlineLevel, PeriodKind, ReportStatus
 from followup.models import (
     ActionPlan,
     AssignmentFollowUp,
@@ -38,6 +38,8 @@ from styrning.services import membership_grant
 from tests import factories as f
 from tests.budget.conftest import make_assignment
 from tests.personas import PERSONAS, READ, client_for
+
+from .conftest import fill
 
 HTMX = {"HX-Request": "true"}
 
@@ -70,28 +72,6 @@ def open_t1(world, *, user=None):
 
 def report_of(period, organisation):
     return FollowUpReport.objects.select_related("period", "organisation").get(period=period, organisation=organisation)
-
-
-def fill(report, *, user):
-    """Everything the report asks for, so it may be sent in: goals assessed, assignments and controls reported, the
-    economy on budget."""
-    for item in report.assessments.all():
-        item.assessment = Assessment.MET
-        item.forecast = Assessment.MET
-        item.analysis = "Enligt plan."
-        services.item_save(item, user=user)
-    for item in report.assignment_items.all():
-        item.status = "ongoing"
-        item.comment = "Arbetet pågår."
-        services.item_save(item, user=user)
-    for item in report.control_results.all():
-        item.outcome = ControlOutcome.DONE_OK
-        services.item_save(item, user=user)
-    report.refresh_from_db()
-    report.budget = 400_000_000
-    report.outcome_to_date = 130_000_000
-    report.forecast = 400_000_000
-    return services.report_save(report, user=user)
 
 
 @pytest.fixture
@@ -135,8 +115,8 @@ def prepare(w, state):
     sent in by the official) or approved (BUN's approved by the nämnd's decision)."""
     if state == "draft":
         return
-    fill(w.bun_report, user=w.official)
-    fill(w.buf_report, user=w.official)
+    fill(w.bun_report, user=w.official, budget=400_000_000, outcome=130_000_000)
+    fill(w.buf_report, user=w.official, budget=400_000_000, outcome=130_000_000)
     if state in ("submitted", "approved"):
         services.report_submit(report_of(w.t1, w.bun), user=w.official)
         services.report_submit(report_of(w.t1, w.bun_admin), user=w.official)
