@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
 
 from .fonts import font_css
 from .models import ReportKind
@@ -63,14 +62,12 @@ class Document:
 
     def front_context(self, job):
         """Extra context for the front matter and the back page (kind-specific): subtitle, facts, cover_html,
-        preface_html (before the contents), intro_html, back_html. Fetched once a job."""
+        preface_html (before the contents), back_html. Fetched once a job."""
         return {}
 
     def front_chapters(self, job, context, pages):
         """[(anchor, title, html)] of the chapters of the front matter, after the contents. `pages` gives the first page
         of each section ({position: page}) for chapters that refer to them."""
-        if context.get("intro_html"):
-            return [("inledning", _("Inledning"), context["intro_html"])]
         return []
 
     def data_source(self, job):

@@ -33,7 +33,7 @@ FOOTER_COLOUR = b"0.294 0.333 0.388 rg"
 
 
 def render(html, *, title, author):
-    """The HTML as an archival, tagged PDF (PDF/A-3a) in Swedish with title and author. Returns the bytes."""
+    """The HTML as an archival, tagged PDF (PDF/A-3a) in Swedish with title and author. Returns (bytes, pages)."""
     from weasyprint import HTML
 
     base_url = str(Path(settings.BASE_DIR) / "static") + "/"
@@ -41,14 +41,7 @@ def render(html, *, title, author):
     document.metadata.title = title
     document.metadata.authors = [author]
     document.metadata.lang = "sv"
-    return document.write_pdf(pdf_variant="pdf/a-3a")
-
-
-def page_count(data):
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return len(pdf.pages)
+    return document.write_pdf(pdf_variant="pdf/a-3a"), len(document.pages)
 
 
 def join(parts, target, *, footer, unnumbered=1):

@@ -70,8 +70,7 @@ def section_render(job_id, position):
     section = job.sections.get(position=position)
     document = documents.get(job.kind)
     html = document.section_html(job, section, document.render_section(job, section))
-    section.pdf = render(html, job)
-    section.pages = layout.page_count(section.pdf)
+    section.pdf, section.pages = render(html, job)
     section.done = True
     section.save(update_fields=("pdf", "pages", "done"))
     ReportJob.objects.filter(pk=job_id).update(sections_done=F("sections_done") + 1)
@@ -91,8 +90,7 @@ def front_matter(job, document, sections, context):
         for section in sections:
             pages[section.position] = page
             page += section.pages
-        pdf = render(document.front_html(job, context, sections, pages), job)
-        length = layout.page_count(pdf)
+        pdf, length = render(document.front_html(job, context, sections, pages), job)
         if length == guess:
             return pdf, length, pages
         guess = length
@@ -121,7 +119,7 @@ def job_assemble(job_id):
     parts = [front, *(bytes(section.pdf) for section in sections)]
     back = document.back_html(job, context)
     if back:
-        parts.append(render(back, job))
+        parts.append(render(back, job)[0])
     with tempfile.TemporaryDirectory(dir=settings.REPORT_TEMP_DIR) as temp:
         path = Path(temp) / "rapport.pdf"
         pages = layout.join(parts, path, footer=footer)

@@ -10,14 +10,20 @@ from . import documents, tasks
 from .models import JobStatus, ReportJob
 from .pipeline import ReportError, job_start
 
-__all__ = ["ReportError", "job_retry", "job_start", "report_request"]
+__all__ = ["ReportError", "job_create", "job_retry", "job_start", "report_request"]
 
 
 def report_request(*, kind, params, user, is_approval_copy=False):
     """Queue a report of `kind` about `params` for `user` (who may see its subject). Returns the job."""
-    document = documents.get(kind)
-    subject = document.subject(params)
-    job = ReportJob.objects.create(
+    job = job_create(kind=kind, params=params, user=user, is_approval_copy=is_approval_copy)
+    transaction.on_commit(lambda: tasks.start_report.delay(job.pk))
+    return job
+
+
+def job_create(*, kind, params, user, is_approval_copy=False):
+    """The queued job of a report of `kind` about `params` for `user`, its title and subject from the kind."""
+    subject = documents.get(kind).subject(params)
+    return ReportJob.objects.create(
         municipality=subject.organisation.municipality,
         organisation=subject.organisation,
         kind=kind,
@@ -27,8 +33,6 @@ def report_request(*, kind, params, user, is_approval_copy=False):
         requested_by=user if user is not None and user.is_authenticated else None,
         is_approval_copy=is_approval_copy,
     )
-    transaction.on_commit(lambda: tasks.start_report.delay(job.pk))
-    return job
 
 
 def job_retry(job, *, user):

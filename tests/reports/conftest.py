@@ -79,19 +79,9 @@ def followup(world):
 
 def queued_job(kind, params, user):
     """A job as report_request makes it, without queueing its tasks (tests prepare the sections one by one)."""
-    from reports import documents
-    from reports.models import ReportJob
+    from reports import services
 
-    subject = documents.get(kind).subject(params)
-    return ReportJob.objects.create(
-        municipality=subject.organisation.municipality,
-        organisation=subject.organisation,
-        kind=kind,
-        subject_key=subject.key,
-        params=params,
-        title=subject.title,
-        requested_by=user,
-    )
+    return services.job_create(kind=kind, params=params, user=user)
 
 
 def prepared_sections(kind, params, user):
