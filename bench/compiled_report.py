@@ -28,20 +28,12 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "styrning.settings")
+from common import RESULTS, ROOT, bench_user, setup_django
 
-import django  # noqa: E402
-
-django.setup()
-warnings.filterwarnings("ignore", message="No directory at")
+setup_django()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from followup import services as followup_services  # noqa: E402
@@ -53,8 +45,7 @@ from reports.models import JobStatus, ReportJob  # noqa: E402
 from styrning.celery import app  # noqa: E402
 from styrning.models import Municipality  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "compiled_report.json"
-BENCH_USER = "bench-superuser"
+RESULT_FILE = RESULTS / "compiled_report.json"
 ANALYSES = [
     "Arbetet följer planen. Resultaten i brukarundersökningen är i nivå med föregående år och nyckeltalen i Kolada "
     "visar att kostnaden per brukare ligger under riket.",
@@ -165,9 +156,7 @@ def main():
         synthetic.generate_municipality(slug=args.slug)
         synthetic.analyze()
         municipality = Municipality.objects.get(slug=args.slug)
-    user, _created = get_user_model().objects.get_or_create(
-        username=BENCH_USER, defaults={"is_superuser": True, "is_staff": True}
-    )
+    user = bench_user()
     period = setup_period(municipality, user)
     results = {}
     for workers in (1, 2):
@@ -201,8 +190,8 @@ def main():
             f"{r['join_s']:>16.1f} {r['per_page_s']:>7.3f}"
         )
     print(f"Uppsnabbning med två arbetare: {speedup:.2f}×")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
+    RESULTS.mkdir(exist_ok=True)
+    RESULT_FILE.write_text(
         json.dumps(
             {
                 "date": datetime.date.today().isoformat(),

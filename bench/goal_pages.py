@@ -20,21 +20,14 @@ import platform
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "styrning.settings")
+from common import RESULTS, bench_user, setup_django
+
+setup_django()
 
 import django  # noqa: E402
-
-django.setup()
-# WhiteNoise warns once per process that collectstatic has not run; irrelevant to the timings.
-warnings.filterwarnings("ignore", message="No directory at")
-
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -46,8 +39,7 @@ from goals import synthetic  # noqa: E402
 from goals.models import Goal, Indicator, Outcome, Plan, Target  # noqa: E402
 from styrning.models import MandatePeriod, Municipality, Organisation  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "goal_pages.json"
-BENCH_USER = "bench-superuser"
+RESULT_FILE = RESULTS / "goal_pages.json"
 
 
 def table(model):
@@ -259,13 +251,11 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page (20)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests first (2)")
     parser.add_argument("--slug", default=synthetic.DEFAULT_SLUG)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=RESULT_FILE)
     args = parser.parse_args(argv)
 
     municipality, generated = ensure_municipality(args.slug)
-    user, _created = get_user_model().objects.get_or_create(
-        username=BENCH_USER, defaults={"is_superuser": True, "is_staff": True}
-    )
+    user = bench_user()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
 

@@ -34,26 +34,15 @@ import resource
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+from common import RESULTS, ROOT, bench_user, setup_django
+
 SLUG = "storstad-import"
 PLAIN_SLUG = "storstad-import-plain"
-USER = "bench-superuser"
 GOALS_TARGET_SECONDS = 60
 SPEED_UP_TARGET = 5
 MEMORY_TARGET_MB = 1024
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "styrning.settings")
-    import django
-
-    django.setup()
-    warnings.filterwarnings("ignore", message="No directory at")
 
 
 def peak_mb():
@@ -62,15 +51,6 @@ def peak_mb():
 
 def emit(result):
     print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
-
-
-def bench_user():
-    from django.contrib.auth import get_user_model
-
-    user, _created = get_user_model().objects.get_or_create(
-        username=USER, defaults={"is_superuser": True, "is_staff": True}
-    )
-    return user
 
 
 def remove(slug):
